@@ -1,0 +1,60 @@
+"""Linking and unlinking forge accounts: one transaction each, with an audit row."""
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import ForgeIdentity, User, Verification
+from credits.models import AuditEvent
+
+
+class IdentityConflict(Exception):
+    """The forge account is already linked to someone else, or the person already has one there."""
+
+
+@transaction.atomic
+def identity_link(
+    *, user: User, platform: str, external_id: int, login: str, via: str, actor: User | None = None
+) -> ForgeIdentity:
+    """Link a forge account (by numeric id) to `user`; refuse one that belongs to someone else."""
+    holder = ForgeIdentity.objects.filter(platform=platform, external_id=external_id, unlinked_at__isnull=True).first()
+    if holder is not None and holder.user_id != user.pk:
+        AuditEvent.objects.create(
+            actor=actor or user, action="identity_link_refused", subject_type="forge_identity",
+            subject_id=str(holder.pk), reason="already linked to another person",
+            data={"platform": platform, "external_id": external_id, "login": login, "requested_for": user.pk},
+        )
+        raise IdentityConflict(
+            _("%(platform)s account %(login)s is already linked to another person.")
+            % {"platform": platform, "login": login}
+        )
+    if holder is not None:
+        # Re-linking the same account refreshes the login and the verification.
+        ForgeIdentity.objects.filter(pk=holder.pk).update(
+            login=login, verified_via=via, verified_at=timezone.now(),
+            verified_by=actor if via == Verification.OPERATOR else None,
+        )
+        holder.refresh_from_db()
+        return holder
+    try:
+        with transaction.atomic():
+            identity = ForgeIdentity.objects.create(
+                user=user, platform=platform, external_id=external_id, login=login, verified_via=via,
+                verified_at=timezone.now(), verified_by=actor if via == Verification.OPERATOR else None,
+            )
+    except IntegrityError as exc:
+        raise IdentityConflict(
+            _("%(user)s already has a linked %(platform)s account; unlink it first.")
+            % {"user": user, "platform": platform}
+        ) from exc
+    AuditEvent.objects.create(
+        actor=actor or user, action="identity_link", subject_type="forge_identity", subject_id=str(identity.pk),
+        reason=via, data={"platform": platform, "external_id": external_id, "login": login, "user": user.pk},
+    )
+    return identity
+
+
+def identity_rename(*, identity_id: int, login: str) -> None:
+    """Record a forge-side rename: the numeric id stays, the login follows the forge."""
+    ForgeIdentity.objects.filter(pk=identity_id).exclude(login=login).update(login=login)

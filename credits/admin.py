@@ -1,0 +1,56 @@
+"""Operator views of the registry, contributions, sync state and the audit log."""
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import AuditEvent, Contribution, IdentitySyncState, Repository, SyncState
+
+
+@admin.register(Repository)
+class RepositoryAdmin(admin.ModelAdmin):
+    list_display = ("spec", "tier", "active", "external_id", "mirror_of", "added_at")
+    list_filter = ("platform", "tier", "active")
+    search_fields = ("path",)
+    raw_id_fields = ("mirror_of", "added_by")
+
+
+@admin.register(Contribution)
+class ContributionAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "author_login", "title", "merged_at", "additions", "deletions", "duplicate_of")
+    list_filter = ("platform", "kind")
+    search_fields = ("title", "author_login", "repository__path", "merge_commit_sha")
+    list_select_related = ("repository",)
+    raw_id_fields = ("repository", "identity", "duplicate_of")
+    readonly_fields = ("raw", "first_seen_at", "synced_at")
+
+
+@admin.register(SyncState)
+class SyncStateAdmin(admin.ModelAdmin):
+    list_display = ("repository", "last_status", "watermark", "last_finished_at", "runs",
+                    "contributions_stored", "requests_spent", "not_modified")
+    list_filter = ("last_status",)
+    list_select_related = ("repository",)
+    readonly_fields = [f.name for f in SyncState._meta.fields]
+
+
+@admin.register(IdentitySyncState)
+class IdentitySyncStateAdmin(admin.ModelAdmin):
+    list_display = ("identity", "last_status", "backfilled_until", "last_finished_at", "contributions_stored")
+    list_select_related = ("identity",)
+    readonly_fields = [f.name for f in IdentitySyncState._meta.fields]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "actor", "action", "subject_type", "subject_id", "from_status", "to_status")
+    list_filter = ("action", "subject_type")
+    search_fields = ("subject_id", "reason")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

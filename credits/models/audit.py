@@ -1,0 +1,54 @@
+"""The append-only audit log: every decision and link, with who, when and why."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete an audit row."""
+
+
+class AuditQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes so history cannot be rewritten through the ORM."""
+
+    def update(self, **kwargs):  # noqa: D102
+        raise AppendOnlyError("audit events are append-only")
+
+    def delete(self):  # noqa: D102
+        raise AppendOnlyError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """One recorded action on one subject (a credit record, an identity, a roster import, ...)."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=64)
+    subject_type = models.CharField(max_length=64)
+    subject_id = models.CharField(max_length=64)
+    from_status = models.CharField(max_length=32, blank=True)
+    to_status = models.CharField(max_length=32, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"], name="audit_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.subject_type}:{self.subject_id}"
+
+    def save(self, *args, **kwargs):
+        """Insert only; an existing row is never rewritten."""
+        if self.pk is not None:
+            raise AppendOnlyError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        """Never delete history."""
+        raise AppendOnlyError("audit events are append-only")

@@ -1,0 +1,63 @@
+"""Merged contributions fetched from the forges, one row per forge object."""
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.platforms import Platform
+
+
+class ContributionKind(models.TextChoices):
+    PULL_REQUEST = "pull_request", _("merged pull request")
+    REVIEW = "review", _("review")
+    ISSUE = "issue", _("issue")
+
+
+class Contribution(models.Model):
+    """A student's contribution; unique per forge object so re-syncs upsert and never double-count."""
+
+    platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
+    external_id = models.BigIntegerField(_("forge object id"))
+    repository = models.ForeignKey("credits.Repository", on_delete=models.PROTECT, related_name="contributions")
+    identity = models.ForeignKey("accounts.ForgeIdentity", on_delete=models.PROTECT, related_name="contributions")
+    kind = models.CharField(max_length=16, choices=ContributionKind.choices, default=ContributionKind.PULL_REQUEST)
+    number = models.PositiveIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=500)
+    url = models.URLField(_("URL"), max_length=500)
+    created_at = models.DateTimeField()
+    merged_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField()
+    author_login = models.CharField(max_length=255)
+    author_external_id = models.BigIntegerField()
+    author_is_bot = models.BooleanField(default=False)
+    merged_by_login = models.CharField(max_length=255, blank=True)
+    merged_by_external_id = models.BigIntegerField(null=True, blank=True)
+    additions = models.PositiveIntegerField(null=True, blank=True)
+    deletions = models.PositiveIntegerField(null=True, blank=True)
+    changed_files = models.PositiveIntegerField(null=True, blank=True)
+    labels = models.JSONField(default=list, blank=True)
+    merge_commit_sha = models.CharField(max_length=64, blank=True, db_index=True)
+    head_sha = models.CharField(max_length=64, blank=True, db_index=True)
+    raw = models.JSONField(default=dict, blank=True)
+    # Set when the same change was already counted on another forge (a mirror).
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
+    duplicate_reason = models.CharField(max_length=255, blank=True)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-merged_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "external_id"], name="contribution_unique_forge_object"),
+        ]
+        indexes = [models.Index(fields=["identity", "merged_at"], name="contribution_identity_merged")]
+
+    def __str__(self) -> str:
+        return f"{self.repository.spec}#{self.number}"
+
+    @property
+    def changed_lines(self) -> int | None:
+        """Additions plus deletions, or None until the detail has been fetched."""
+        if self.additions is None or self.deletions is None:
+            return None
+        return self.additions + self.deletions

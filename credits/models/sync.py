@@ -1,0 +1,43 @@
+"""Where each repository and identity sync stands: ETag, watermark, counts and the last error."""
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SyncState(models.Model):
+    """Per-repository incremental sync position; it advances only after a whole walk is stored."""
+
+    repository = models.OneToOneField("credits.Repository", on_delete=models.CASCADE, related_name="sync_state")
+    etag = models.CharField(_("ETag of the first list page"), max_length=255, blank=True)
+    watermark = models.DateTimeField(_("updated_at of the newest stored PR"), null=True, blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.CharField(max_length=32, blank=True)
+    last_error = models.TextField(blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    pulls_seen = models.PositiveIntegerField(default=0)
+    contributions_stored = models.PositiveIntegerField(default=0)
+    requests_spent = models.PositiveIntegerField(default=0)
+    not_modified = models.PositiveIntegerField(_("304 answers"), default=0)
+
+    def __str__(self) -> str:
+        return f"sync {self.repository_id}: {self.last_status or 'never run'}"
+
+
+class IdentitySyncState(models.Model):
+    """Per-identity backfill position (the search walk run when an identity is linked)."""
+
+    identity = models.OneToOneField("accounts.ForgeIdentity", on_delete=models.CASCADE, related_name="sync_state")
+    backfilled_until = models.DateTimeField(null=True, blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.CharField(max_length=32, blank=True)
+    last_error = models.TextField(blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    pulls_seen = models.PositiveIntegerField(default=0)
+    contributions_stored = models.PositiveIntegerField(default=0)
+    requests_spent = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"backfill {self.identity_id}: {self.last_status or 'never run'}"

@@ -1,0 +1,99 @@
+"""Shared fixtures: service checks, a real Celery worker, and forgesim over HTTP."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# One queue per test process, so parallel runs sharing a Redis never take each other's tasks.
+TEST_QUEUE = f"xuefen-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip a test whose service is absent, except in CI, where absence is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not configured")
+    pytest.skip(f"{what} not configured")
+
+
+def using_postgres() -> bool:
+    """True when the suite runs on PostgreSQL (DATABASE_URL set to postgres)."""
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def using_redis() -> bool:
+    """True when a Redis broker is configured (CELERY_BROKER_URL)."""
+    return os.environ.get("CELERY_BROKER_URL", "").startswith("redis://")
+
+
+@pytest.fixture
+def postgres_only():
+    """Mark a test that needs PostgreSQL's concurrency (row locks, real parallel writers)."""
+    require_service(using_postgres(), "PostgreSQL (DATABASE_URL)")
+
+
+@pytest.fixture(autouse=True)
+def _fast_forge_clients(settings):
+    """PyGithub's politeness delay is for github.com; forgesim needs none."""
+    settings.GITHUB_SECONDS_BETWEEN_REQUESTS = 0
+
+
+@pytest.fixture
+def world():
+    """A fresh copy of the hand-written demo scenario (students on all three forges)."""
+    from forgesim import load_scenario
+    from forgesim.scenario import DEMO_SCENARIO
+
+    return load_scenario(DEMO_SCENARIO)
+
+
+@pytest.fixture
+def sim(world, settings):
+    """forgesim serving `world` on an ephemeral port, with settings pointed at it."""
+    from forgesim import Simulator
+
+    simulator = Simulator(world).start(host="127.0.0.1", port=0)
+    settings.GITHUB_API_URL = simulator.github_api_url
+    settings.GITHUB_URL = simulator.github_url
+    settings.GITEE_API_URL = simulator.gitee_api_url
+    settings.GITEE_URL = simulator.gitee_url
+    settings.GITLAB_URL = simulator.gitlab_url
+    settings.FORGE_TOKENS = {p: world.service_tokens(p) for p in ("github", "gitee", "gitlab")}
+    try:
+        yield simulator
+    finally:
+        simulator.stop()
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (thread) on the configured broker: Redis in CI, else the in-memory transport."""
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+    from django.db import connections
+
+    from config.celery import app
+
+    saved = {k: app.conf[k] for k in ("task_always_eager", "task_default_queue")}
+    if not using_redis():
+        require_service(not IN_CI, "Redis (CELERY_BROKER_URL)")
+        app.conf.broker_url = "memory://"
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = TEST_QUEUE
+
+    def close_connections(**_):
+        # The worker thread owns its own DB connections; close them so test teardown can drop the DB.
+        connections.close_all()
+
+    task_postrun.connect(close_connections, weak=False)
+    try:
+        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, queues=[TEST_QUEUE],
+                          shutdown_timeout=30) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(close_connections)
+        app.conf.update(saved)
