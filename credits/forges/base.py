@@ -128,8 +128,13 @@ class ForgeClient(Protocol):
 
     def get_user_by_id(self, external_id: int) -> ForgeUser: ...
 
-    def pull_pages(self, repo: RepoRef, *, etag: str = "") -> Iterator[PullPage]:
-        """Closed/merged pulls, most recently updated first, page by page; the first page honours `etag`."""
+    def pull_pages(self, repo: RepoRef, *, etag: str = "", since: datetime | None = None) -> Iterator[PullPage]:
+        """Closed/merged pulls, most recently updated first, page by page.
+
+        The first page honours `etag` (a 304 yields one page with not_modified=True); `since` is a hint a
+        forge may use to filter server-side (GitLab's updated_after). The caller stops iterating at its
+        watermark, so clients fetch pages lazily.
+        """
         ...
 
     def pull_detail(self, repo: RepoRef, number: int) -> Pull: ...
