@@ -1,0 +1,172 @@
+"""Pydantic schema of a credit policy document (the YAML a university edits)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+KINDS = ("pull_request", "review", "issue")
+STAGES = ("faculty", "registrar")
+
+
+class _Strict(BaseModel):
+    """Base: unknown keys are errors, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Course(_Strict):
+    """The course the registrar books the credit under."""
+
+    code: str = Field(min_length=1, max_length=32)
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+
+
+class SizeBand(_Strict):
+    """A points multiplier for contributions with at least `from_lines` changed lines."""
+
+    from_lines: int = Field(ge=1)
+    multiplier: Decimal = Field(ge=0, le=10)
+
+
+class KindRule(_Strict):
+    """Points for one contribution kind, with its size threshold and bonus bands."""
+
+    points: Decimal = Field(ge=0, le=1000)
+    min_changed_lines: int = Field(default=0, ge=0)
+    size_bands: tuple[SizeBand, ...] = ()
+
+    @field_validator("size_bands")
+    @classmethod
+    def _bands_ascending(cls, bands: tuple[SizeBand, ...]) -> tuple[SizeBand, ...]:
+        starts = [b.from_lines for b in bands]
+        if starts != sorted(set(starts)):
+            raise ValueError("size_bands must have strictly increasing from_lines")
+        return bands
+
+
+class Kinds(_Strict):
+    """Contribution kinds that earn points; a kind left out earns nothing."""
+
+    pull_request: KindRule | None = None
+    review: KindRule | None = None
+    issue: KindRule | None = None
+
+
+class Exclusions(_Strict):
+    """Contributions that never earn credit, whatever their size."""
+
+    bots: bool = True
+    bot_logins: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ("spam", "invalid")
+    self_merged: Literal["own_repository", "anywhere", "allowed"] = "own_repository"
+    own_repositories: bool = True
+    counted_mirrors: bool = True
+
+
+class DiminishingReturns(_Strict):
+    """Factors for the 1st, 2nd, ... most valuable contribution to one repository in a term."""
+
+    schedule: tuple[Decimal, ...] = Field(min_length=1)
+
+    @field_validator("schedule")
+    @classmethod
+    def _non_increasing(cls, schedule: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
+        for factor in schedule:
+            if factor < 0 or factor > 1:
+                raise ValueError(f"every factor must be between 0 and 1 (got {factor})")
+        if list(schedule) != sorted(schedule, reverse=True):
+            raise ValueError("factors must not increase (later contributions never earn more)")
+        return schedule
+
+
+class Conversion(_Strict):
+    """Points to credits: divide, then round to a step."""
+
+    points_per_credit: Decimal = Field(gt=0)
+    rounding_step: Decimal = Field(gt=0, le=10)
+    rounding: Literal["down", "half_up"] = "down"
+
+
+class Caps(_Strict):
+    """Upper limits in credits; a missing cap means no limit."""
+
+    per_term: Decimal | None = Field(default=None, ge=0)
+    per_repository_per_term: Decimal | None = Field(default=None, ge=0)
+    per_student_total: Decimal | None = Field(default=None, ge=0)
+
+
+class Approval(_Strict):
+    """Who must approve a record before it can be exported."""
+
+    stages: tuple[Literal["faculty", "registrar"], ...] = ("faculty",)
+
+    @field_validator("stages")
+    @classmethod
+    def _known_sequences(cls, stages: tuple[str, ...]) -> tuple[str, ...]:
+        if stages not in (("faculty",), ("faculty", "registrar")):
+            raise ValueError("stages must be [faculty] or [faculty, registrar]")
+        return stages
+
+
+class Policy(_Strict):
+    """One credit policy version as written by a university."""
+
+    schema_version: Literal[1] = 1
+    version: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    title_zh: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    effective_from: dt.date
+    effective_until: dt.date | None = None
+    timezone: str = "Asia/Shanghai"
+    course: Course
+    tiers: dict[str, Decimal] = Field(min_length=1)
+    kinds: Kinds
+    exclusions: Exclusions = Exclusions()
+    maturation_days: int = Field(default=7, ge=0, le=365)
+    diminishing_returns: DiminishingReturns = DiminishingReturns(schedule=(Decimal(1),))
+    credits: Conversion
+    caps: Caps = Caps()
+    approval: Approval = Approval()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {name!r}") from exc
+        return name
+
+    @field_validator("tiers")
+    @classmethod
+    def _tier_weights(cls, tiers: dict[str, Decimal]) -> dict[str, Decimal]:
+        for name, weight in tiers.items():
+            if weight < 0:
+                raise ValueError(f"tier {name!r}: weight must be >= 0 (got {weight})")
+        return tiers
+
+    @model_validator(mode="after")
+    def _dates_ordered(self) -> Policy:
+        if self.effective_until is not None and self.effective_until < self.effective_from:
+            raise ValueError("effective_until is before effective_from")
+        if not any(getattr(self.kinds, k) is not None for k in KINDS):
+            raise ValueError("kinds: at least one contribution kind must earn points")
+        return self
+
+    def largest_single_credit(self) -> Decimal:
+        """Credits of the most valuable single contribution before rounding and diminishing."""
+        best_tier = max(self.tiers.values())
+        best = Decimal(0)
+        for kind in KINDS:
+            rule: KindRule | None = getattr(self.kinds, kind)
+            if rule is None:
+                continue
+            band = max((b.multiplier for b in rule.size_bands), default=Decimal(1))
+            best = max(best, rule.points * best_tier * max(band, Decimal(1)))
+        return best / self.credits.points_per_credit
