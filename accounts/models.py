@@ -39,9 +39,15 @@ class StudentProfile(models.Model):
     student_id = models.CharField(_("student id"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=150)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="students")
+    programme = models.CharField(_("programme"), max_length=200, blank=True)
+    enrolment_year = models.PositiveSmallIntegerField(_("enrolment year"), null=True, blank=True)
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="advisees"
+    )
 
     class Meta:
         ordering = ["student_id"]
+        permissions = [("import_roster", "Can import the student roster")]
 
     def __str__(self) -> str:
         return f"{self.student_id} {self.name}"
@@ -87,3 +93,33 @@ class ForgeIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.login}"
+
+
+class DepartmentReviewer(models.Model):
+    """A faculty reviewer's mandate over one department (a reviewer may hold several)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_of")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="reviewers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "department"], name="reviewer_unique_department")]
+
+    def __str__(self) -> str:
+        return f"{self.user} reviews {self.department.code}"
+
+
+class RosterHint(models.Model):
+    """A forge handle the roster claims for a student: an unverified hint, never a link or a credit source."""
+
+    student = models.ForeignKey(StudentProfile, on_delete=models.CASCADE, related_name="roster_hints")
+    platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
+    login = models.CharField(_("login (unverified)"), max_length=255)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["student", "platform"]
+        constraints = [models.UniqueConstraint(fields=["student", "platform"], name="roster_hint_one_per_platform")]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.login} (hint for {self.student.student_id})"
