@@ -1,6 +1,8 @@
 """Credits models, split by concern; import from here."""
 from .audit import AuditEvent
 from .contributions import Contribution, ContributionKind
+from .policy import PolicyVersion, Term
+from .records import CreditLine, CreditRecord, LineOutcome, RecordKind, RecordStatus
 from .registry import Repository
 from .sync import IdentitySyncState, SyncState
 
@@ -8,7 +10,14 @@ __all__ = [
     "AuditEvent",
     "Contribution",
     "ContributionKind",
+    "CreditLine",
+    "CreditRecord",
     "IdentitySyncState",
+    "LineOutcome",
+    "PolicyVersion",
+    "RecordKind",
+    "RecordStatus",
     "Repository",
     "SyncState",
+    "Term",
 ]

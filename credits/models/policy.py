@@ -1,0 +1,56 @@
+"""Terms and published credit policy versions (immutable once published)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+TERM_CODE = RegexValidator(r"^\d{4}-(spring|summer|autumn|winter)$", "a term code looks like 2026-autumn")
+
+
+class Term(models.Model):
+    """An academic term; a contribution belongs to the term in which it was merged."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[TERM_CODE])
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="term_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class PolicyVersion(models.Model):
+    """One published policy document; rows are only ever inserted (services have no update path)."""
+
+    version = models.CharField(_("version"), max_length=64, unique=True)
+    title_zh = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    effective_from = models.DateField(_("effective from"))
+    effective_until = models.DateField(_("effective until"), null=True, blank=True)
+    course_code = models.CharField(_("course code"), max_length=32)
+    approval_stages = models.JSONField(_("approval stages"), default=list)
+    source_name = models.CharField(_("source file"), max_length=255)
+    source_text = models.TextField(_("source YAML"))
+    sha256 = models.CharField(max_length=64, unique=True)
+    document = models.JSONField(_("validated document"))
+    published_at = models.DateTimeField(_("published at"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["effective_from", "id"]
+
+    def __str__(self) -> str:
+        return f"policy {self.version}"
