@@ -1,0 +1,225 @@
+"""GitHub client on PyGithub: lists with ETags, details for kept PRs, search backfill; plain dataclasses out."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from github import Auth, Github, GithubException
+from github.PullRequest import PullRequest
+from requests import RequestException
+
+from .base import (
+    ForgeAuthError,
+    ForgeError,
+    ForgeNotFound,
+    ForgeRateLimited,
+    ForgeRepo,
+    ForgeUnavailable,
+    ForgeUser,
+    Pull,
+    PullPage,
+    RateStatus,
+    RepoRef,
+)
+from .github_errors import error_from_exception, error_from_response, parse_next_link
+from .tokens import TokenPool
+
+PER_PAGE = 100
+SEARCH_CAP = 1000  # GitHub returns at most 1,000 results per search query.
+_POOLS: dict[tuple[str, tuple[str, ...]], TokenPool] = {}
+
+
+def _ts(value: str | None) -> datetime | None:
+    """Parse GitHub's ISO-8601 timestamps ('2026-03-01T12:00:00Z') to aware datetimes."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _user(data: dict | None) -> ForgeUser:
+    data = data or {}
+    login = data.get("login") or ""
+    return ForgeUser(
+        platform="github", external_id=int(data.get("id") or 0), login=login, name=data.get("name") or "",
+        is_bot=data.get("type") == "Bot" or login.endswith("[bot]"),
+    )
+
+
+def pull_from_json(data: dict, repo_path: str) -> Pull:
+    """A Pull from a list item or a detail body; sizes only when the body is a detail."""
+    detailed = "additions" in data
+    merged_by = data.get("merged_by") or {}
+    return Pull(
+        platform="github", external_id=int(data["id"]), number=int(data["number"]), repo_path=repo_path,
+        title=data.get("title") or "", url=data.get("html_url") or "", state=data.get("state") or "",
+        created_at=_ts(data["created_at"]), updated_at=_ts(data["updated_at"]), merged_at=_ts(data.get("merged_at")),
+        author=_user(data.get("user")), merged_by_login=merged_by.get("login") or "",
+        merged_by_external_id=merged_by.get("id"), additions=data.get("additions"),
+        deletions=data.get("deletions"), changed_files=data.get("changed_files"),
+        labels=tuple(label["name"] for label in data.get("labels") or ()),
+        merge_commit_sha=data.get("merge_commit_sha") or "", head_sha=(data.get("head") or {}).get("sha") or "",
+        raw=data, detailed=detailed,
+    )
+
+
+class GitHubClient:
+    """One door to GitHub (or any GitHub-compatible API root, such as Enterprise or forgesim)."""
+
+    platform = "github"
+
+    def __init__(self, *, base_url: str, pool: TokenPool, token: str | None = None,
+                 seconds_between_requests: float | None = None, timeout: float = 30):
+        self._pool = pool
+        self._fixed_token = token
+        self._base_url = base_url
+        self._pacing = seconds_between_requests or None
+        self._timeout = timeout
+        self._clients: dict[str | None, Github] = {}
+        self._spent = 0
+        self._token: str | None = None
+        self._rate = RateStatus(None, None, None)
+
+    # -- plumbing -----------------------------------------------------------------------------------
+    def _gh(self) -> Github:
+        """A PyGithub client for the token with the most budget left (or the caller's user token)."""
+        token = self._fixed_token or self._pool.choose()
+        self._token = token
+        if token not in self._clients:
+            # retry=None: retries belong to the Celery task, which reschedules instead of sleeping.
+            self._clients[token] = Github(
+                base_url=self._base_url, auth=Auth.Token(token) if token else None, per_page=PER_PAGE,
+                retry=None, seconds_between_requests=self._pacing, timeout=self._timeout, lazy=True,
+            )
+        return self._clients[token]
+
+    def _note(self, headers: dict, *, cost: int = 1) -> None:
+        """Count a request and remember the budget the forge reports for this token."""
+        self._spent += cost
+        lower = {k.lower(): v for k, v in (headers or {}).items()}
+        remaining, limit, reset = (lower.get(f"x-ratelimit-{k}") for k in ("remaining", "limit", "reset"))
+        if remaining is not None and lower.get("x-ratelimit-resource", "core") == "core":
+            self._rate = RateStatus(int(remaining), int(limit) if limit else None, float(reset) if reset else None)
+            self._pool.record(self._token, int(remaining), float(reset) if reset else None)
+
+    def _get_json(self, url: str, params: dict | None = None, etag: str = "") -> tuple[int, dict, object]:
+        """GET through PyGithub's requester; 304 returns (304, headers, None) and costs nothing."""
+        gh = self._gh()
+        headers = {"If-None-Match": etag} if etag else None
+        try:
+            status, resp_headers, body = gh.requester.requestJson("GET", url, params, headers)
+        except RequestException as exc:
+            raise ForgeUnavailable(f"GitHub unreachable: {exc}") from exc
+        if status == 304:
+            self._note(resp_headers, cost=0)
+            return status, resp_headers, None
+        self._note(resp_headers)
+        try:
+            data = json.loads(body) if body else None
+        except ValueError:
+            raise ForgeUnavailable(f"GitHub sent a body that is not JSON for {url} (status {status})",
+                                   status=status) from None
+        if status >= 400:
+            raise error_from_response(status, resp_headers, data, what=url)
+        return status, resp_headers, data
+
+    def _call(self, what: str, fn):
+        """Run a PyGithub object call, counting it and mapping its exceptions to forge errors."""
+        try:
+            result = fn()
+        except GithubException as exc:
+            self._note(exc.headers or {})
+            raise error_from_exception(exc, what=what) from exc
+        except RequestException as exc:
+            raise ForgeUnavailable(f"GitHub unreachable for {what}: {exc}") from exc
+        except ValueError as exc:  # PyGithub lets a malformed JSON body escape as a decode error.
+            raise ForgeUnavailable(f"GitHub sent a malformed body for {what}: {exc}") from exc
+        return result
+
+    # -- protocol -----------------------------------------------------------------------------------
+    @property
+    def requests_spent(self) -> int:
+        return self._spent
+
+    def rate_status(self) -> RateStatus:
+        return self._rate
+
+    def get_repository(self, path_or_id: str) -> ForgeRepo:
+        url = f"/repositories/{path_or_id}" if str(path_or_id).isdigit() else f"/repos/{path_or_id}"
+        _, _, data = self._get_json(url)
+        return ForgeRepo(platform="github", path=data["full_name"], external_id=int(data["id"]),
+                         owner_login=(data.get("owner") or {}).get("login", ""), html_url=data.get("html_url", ""),
+                         fork=bool(data.get("fork")))
+
+    def get_user(self, login: str) -> ForgeUser:
+        _, _, data = self._get_json(f"/users/{login}")
+        return _user(data)
+
+    def get_user_by_id(self, external_id: int) -> ForgeUser:
+        _, _, data = self._get_json(f"/user/{int(external_id)}")
+        return _user(data)
+
+    def pull_pages(self, repo: RepoRef, *, etag: str = "", since: datetime | None = None) -> Iterator[PullPage]:
+        params = {"state": "closed", "sort": "updated", "direction": "desc", "per_page": PER_PAGE}
+        status, headers, data = self._get_json(f"/repos/{repo.path}/pulls", params, etag=etag)
+        if status == 304:
+            yield PullPage(pulls=[], etag=etag, not_modified=True)
+            return
+        first_etag = {k.lower(): v for k, v in headers.items()}.get("etag", "")
+        while True:
+            next_url = parse_next_link(headers)
+            yield PullPage(pulls=[pull_from_json(item, repo.path) for item in data or ()],
+                           etag=first_etag, is_last=next_url is None)
+            if next_url is None:
+                return
+            _, headers, data = self._get_json(next_url)
+
+    def pull_detail(self, repo: RepoRef, number: int) -> Pull:
+        def fetch() -> dict:
+            pull: PullRequest = self._gh().get_repo(repo.path).get_pull(number)
+            data = pull.raw_data  # a lazy object: this one access is the one detail request
+            self._note(pull.raw_headers)
+            return data
+
+        return pull_from_json(self._call(f"github:{repo.path}#{number}", fetch), repo.path)
+
+    def user_merged_pulls(self, user: ForgeUser, *, repos: list[RepoRef], since: datetime | None) -> Iterator[Pull]:
+        wanted = {r.path.lower(): r for r in repos}
+        start = (since or datetime(2008, 1, 1, tzinfo=UTC)).date()
+        end = (datetime.now(UTC) + timedelta(days=1)).date()
+        for item in self._search_merged(user.login, start, end):
+            path = item["repository_url"].split("/repos/", 1)[1]
+            if path.lower() in wanted:
+                # Search items are issues (their id is the issue's); the detail carries the PR id and sizes.
+                yield self.pull_detail(wanted[path.lower()], int(item["number"]))
+
+    def _search_merged(self, login: str, start, end) -> Iterator[dict]:
+        """Every merged PR by `login` merged in [start, end], halving the date range past the 1,000 cap."""
+        query = f"is:pr is:merged author:{login} merged:{start.isoformat()}..{end.isoformat()}"
+        page, seen = 1, 0
+        while True:
+            _, _, data = self._get_json("/search/issues", {"q": query, "sort": "created", "order": "asc",
+                                                           "per_page": PER_PAGE, "page": page})
+            total = int(data.get("total_count", 0))
+            if total > SEARCH_CAP and start < end:
+                middle = start + (end - start) / 2
+                yield from self._search_merged(login, start, middle)
+                yield from self._search_merged(login, middle + timedelta(days=1), end)
+                return
+            items = data.get("items") or []
+            yield from items
+            seen += len(items)
+            if not items or seen >= min(total, SEARCH_CAP):
+                return
+            page += 1
+
+
+def client_from_settings(*, token: str | None = None) -> GitHubClient:
+    """A GitHubClient configured from GITHUB_API_URL, GITHUB_TOKENS and the pacing setting."""
+    tokens = tuple(settings.FORGE_TOKENS.get("github", ()))
+    pool = _POOLS.setdefault((settings.GITHUB_API_URL, tokens), TokenPool("github", list(tokens)))
+    return GitHubClient(base_url=settings.GITHUB_API_URL, pool=pool, token=token,
+                        seconds_between_requests=settings.GITHUB_SECONDS_BETWEEN_REQUESTS)
+
+
+__all__ = ["ForgeAuthError", "ForgeError", "ForgeNotFound", "ForgeRateLimited", "GitHubClient",
+           "client_from_settings", "pull_from_json"]

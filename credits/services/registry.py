@@ -1,0 +1,105 @@
+"""The registry of eligible repositories: add one, or load a file of them all-or-nothing."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+
+from accounts.platforms import SpecError, split_spec
+from credits.forges import ForgeError, ForgeRepo, client_for
+from credits.models import AuditEvent, Repository, SyncState
+
+
+class RegistryError(Exception):
+    """A registry entry or file that cannot be applied; nothing was written."""
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    """One line of a registry file: a spec, its tier, and optionally the repository it mirrors."""
+
+    spec: str
+    tier: str = "standard"
+    mirror_of: str = ""
+
+
+def repository_resolve(spec: str) -> tuple[str, ForgeRepo]:
+    """Ask the forge for the repository behind `spec` (its numeric id and canonical path)."""
+    platform, path = split_spec(spec, what="repository")
+    if platform != "gitlab" and not path.isdigit() and path.count("/") != 1:
+        raise SpecError(f"repository {spec!r}: a {platform} path is owner/name")
+    try:
+        return platform, client_for(platform).get_repository(path)
+    except ForgeError as exc:
+        raise RegistryError(f"{spec}: {exc.message}") from exc
+
+
+@transaction.atomic
+def repository_add(*, spec: str, tier: str = "standard", actor=None, mirror_of: str = "") -> Repository:
+    """Register (or re-activate and re-tier) a repository; path and numeric id come from the forge."""
+    platform, forge_repo = repository_resolve(spec)
+    return _save(platform, forge_repo, tier=tier, actor=actor, mirror_of=_find(mirror_of) if mirror_of else None)
+
+
+def _find(spec: str) -> Repository:
+    platform, path = split_spec(spec, what="mirror source")
+    found = Repository.objects.filter(platform=platform, path__iexact=path).first()
+    if found is None:
+        raise RegistryError(f"mirror source {spec} is not in the registry; add it first")
+    return found
+
+
+def _save(platform: str, forge_repo: ForgeRepo, *, tier: str, actor, mirror_of: Repository | None) -> Repository:
+    repository, created = Repository.objects.update_or_create(
+        platform=platform, external_id=forge_repo.external_id,
+        defaults={"path": forge_repo.path, "tier": tier, "active": True, "mirror_of": mirror_of},
+        create_defaults={"path": forge_repo.path, "tier": tier, "active": True, "mirror_of": mirror_of,
+                         "added_by": actor},
+    )
+    SyncState.objects.get_or_create(repository=repository)
+    AuditEvent.objects.create(
+        actor=actor, action="repository_add" if created else "repository_update", subject_type="repository",
+        subject_id=str(repository.pk), data={"spec": repository.spec, "tier": tier,
+                                             "mirror_of": mirror_of.spec if mirror_of else ""},
+    )
+    return repository
+
+
+def registry_file_parse(path: Path) -> list[RegistryEntry]:
+    """Read a YAML registry file (a list of {spec, tier, mirror_of}); errors name the file and entry."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RegistryError(f"{path}: {exc}") from exc
+    items = data.get("repositories") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise RegistryError(f"{path}: expected a list under 'repositories'")
+    entries = []
+    for index, item in enumerate(items, start=1):
+        if isinstance(item, str):
+            item = {"spec": item}
+        if not isinstance(item, dict) or not item.get("spec") or set(item) - {"spec", "tier", "mirror_of", "note"}:
+            raise RegistryError(f"{path}: entry {index} must have 'spec' and only tier/mirror_of/note: {item!r}")
+        entries.append(RegistryEntry(spec=str(item["spec"]), tier=str(item.get("tier", "standard")),
+                                     mirror_of=str(item.get("mirror_of", ""))))
+    return entries
+
+
+def registry_load(*, entries: list[RegistryEntry], actor=None) -> list[Repository]:
+    """Resolve every entry first, then write them all in one transaction (all or nothing)."""
+    resolved, problems = [], []
+    for entry in entries:
+        try:
+            resolved.append((entry, *repository_resolve(entry.spec)))
+        except (RegistryError, SpecError) as exc:
+            problems.append(str(exc))
+    if problems:
+        raise RegistryError("; ".join(problems))
+    with transaction.atomic():
+        saved = {}
+        for entry, platform, forge_repo in resolved:
+            source = saved.get(entry.mirror_of) or (_find(entry.mirror_of) if entry.mirror_of else None)
+            saved[entry.spec] = _save(platform, forge_repo, tier=entry.tier, actor=actor, mirror_of=source)
+    return list(saved.values())

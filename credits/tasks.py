@@ -1,0 +1,94 @@
+"""Thin Celery tasks: ids in, one service call; rate limits and transient faults become later retries."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from credits.forges import ForgeError, ForgeRateLimited
+from credits.models import Repository, SyncState
+from credits.services.sync import SyncReport, identity_backfill, repository_sync
+
+log = logging.getLogger(__name__)
+MAX_TRANSIENT_RETRIES = 8
+TASK_LIMITS = {"acks_late": True, "soft_time_limit": 25 * 60, "time_limit": 30 * 60}
+
+
+def _retry_or_give_up(task, exc: ForgeError, subject: str) -> dict:
+    """Reschedule at the forge's reset time (rate limits) or with backoff (5xx); never sleep here."""
+    if isinstance(exc, ForgeRateLimited):
+        raise task.retry(exc=exc, countdown=exc.retry_after or 60, max_retries=None)
+    if not exc.permanent and task.request.retries < MAX_TRANSIENT_RETRIES:
+        raise task.retry(exc=exc, countdown=min(30 * 2 ** task.request.retries, 3600))
+    log.warning("sync of %s failed: %s", subject, exc.message)
+    return {"subject": subject, "error": exc.message}
+
+
+def _summary(report: SyncReport) -> dict:
+    return {"subject": report.subject, "seen": report.pulls_seen, "stored": report.stored,
+            "requests": report.requests_spent, "not_modified": report.not_modified,
+            "rate_remaining": report.rate_remaining}
+
+
+def _after_sync(report: SyncReport) -> None:
+    """New contributions may change credit: let the rules engine re-evaluate the students concerned."""
+    if not report.contribution_ids:
+        return
+    try:
+        from credits.tasks_rules import enqueue_evaluation_after_sync
+    except ImportError:  # the rules engine is optional for a bare sync deployment
+        return
+    enqueue_evaluation_after_sync(contribution_ids=report.contribution_ids)
+
+
+@shared_task(bind=True, max_retries=None, **TASK_LIMITS)
+def sync_repository(self, repository_id: int) -> dict:
+    """Incrementally sync one registry repository."""
+    try:
+        report = repository_sync(repository_id=repository_id)
+    except Repository.DoesNotExist:
+        return {"subject": repository_id, "error": "repository no longer registered"}
+    except ForgeError as exc:
+        return _retry_or_give_up(self, exc, f"repository {repository_id}")
+    _after_sync(report)
+    return _summary(report)
+
+
+@shared_task(bind=True, max_retries=None, **TASK_LIMITS)
+def sync_identity(self, identity_id: int) -> dict:
+    """Backfill one newly linked identity's merged PRs into registry repositories."""
+    from accounts.models import ForgeIdentity
+
+    try:
+        report = identity_backfill(identity_id=identity_id)
+    except ForgeIdentity.DoesNotExist:
+        return {"subject": identity_id, "error": "identity no longer exists"}
+    except ForgeError as exc:
+        return _retry_or_give_up(self, exc, f"identity {identity_id}")
+    _after_sync(report)
+    return _summary(report)
+
+
+@shared_task(acks_late=True)
+def sync_all_repositories() -> int:
+    """Hourly fan-out: one sync task per active repository."""
+    ids = list(Repository.objects.filter(active=True).values_list("id", flat=True))
+    for repository_id in ids:
+        sync_repository.delay(repository_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def sync_overdue_repositories(max_age_minutes: int = 180) -> int:
+    """Sweep: re-enqueue repositories whose last finished sync is older than `max_age_minutes` (lost tasks)."""
+    cutoff = timezone.now() - timedelta(minutes=max_age_minutes)
+    ids = list(
+        SyncState.objects.filter(repository__active=True)
+        .exclude(last_finished_at__gte=cutoff)
+        .values_list("repository_id", flat=True)
+    )
+    for repository_id in ids:
+        sync_repository.delay(repository_id)
+    return len(ids)
