@@ -1,0 +1,175 @@
+"""Reading a roster CSV: encodings, header, and the per-row checks that need no database."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from .platforms import Platform
+
+REQUIRED = ("student_id", "name", "email", "department")
+HANDLES = tuple(Platform.values)  # github, gitee, gitlab
+# Chinese headers registrars' spreadsheets commonly carry, mapped to ours.
+ALIASES = {"学号": "student_id", "姓名": "name", "邮箱": "email", "电子邮箱": "email", "院系": "department"}
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+# Logins as each forge allows them (GitHub: 39 chars, single inner hyphens; Gitee/GitLab: also _ and .).
+HANDLE_RULES = {
+    "github": re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$"),
+    "gitee": re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"),
+    "gitlab": re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$"),
+}
+
+
+@dataclass(frozen=True)
+class RosterError:
+    """One problem, on one line of the file (1 is the header)."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass
+class RosterRow:
+    """A row that passed the file-level checks."""
+
+    line: int
+    student_id: str
+    name: str
+    email: str
+    department: str
+    handles: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ParsedRoster:
+    """The good rows, every row (for database checks), the errors, encoding and handle columns present."""
+
+    rows: list[RosterRow]
+    errors: list[RosterError]
+    encoding: str
+    handle_columns: tuple[str, ...] = ()
+    candidates: list[RosterRow] = field(default_factory=list)
+
+
+def decode_roster(data: bytes) -> tuple[str, str]:
+    """Text and encoding name: UTF-8 (with or without BOM) first, then GB18030; anything else is refused."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnicodeError("the file is UTF-16; save it as CSV UTF-8 or GB18030")
+    try:
+        return data.decode("utf-8-sig"), ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise UnicodeError(f"the file is neither UTF-8 nor GB18030 (bad byte at offset {exc.start})") from exc
+
+
+def _handle_error(platform: str, login: str) -> str | None:
+    """Why a forge login is malformed, or None."""
+    if "/" in login or ":" in login or " " in login:
+        return f"bad {platform} handle {login!r}: give the login only, not a URL or a path"
+    if not HANDLE_RULES[platform].match(login):
+        return f"bad {platform} handle {login!r}: not a valid {platform} login"
+    return None
+
+
+def _check_row(line: int, values: dict[str, str], handle_columns: tuple[str, ...]) -> list[str]:
+    """Per-row problems that need no database."""
+    problems = [f"missing {name}" for name in REQUIRED if not values.get(name)]
+    sid = values.get("student_id", "")
+    if sid and not STUDENT_ID.match(sid):
+        problems.append(f"malformed student id {sid!r} (letters, digits, - or _, at most 32)")
+    email = values.get("email", "")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(f"malformed email {email!r}")
+    for platform in handle_columns:
+        login = values.get(platform, "").lstrip("@")
+        if login and (why := _handle_error(platform, login)):
+            problems.append(why)
+    return problems
+
+
+def parse_roster(data: bytes) -> ParsedRoster:
+    """Decode and check the whole file; rows with any problem are reported, never returned as rows."""
+    try:
+        text, encoding = decode_roster(data)
+    except UnicodeError as exc:
+        return ParsedRoster(rows=[], errors=[RosterError(1, str(exc))], encoding="")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header_raw = next(reader)
+    except StopIteration:
+        return ParsedRoster(rows=[], errors=[RosterError(1, "the file is empty")], encoding=encoding)
+    except csv.Error as exc:
+        return ParsedRoster(rows=[], errors=[RosterError(1, f"unreadable CSV: {exc}")], encoding=encoding)
+    header = [ALIASES.get(h.strip(), h.strip().lower()) for h in header_raw]
+    errors: list[RosterError] = []
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [h for h in header if h not in REQUIRED + HANDLES]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if missing:
+        errors.append(RosterError(1, f"header lacks column(s) {', '.join(missing)}; expected "
+                                     "student_id,name,email,department[,github][,gitee][,gitlab]"))
+    if unknown:
+        errors.append(RosterError(1, f"unknown column(s) {', '.join(repr(u) for u in unknown)}"))
+    if repeated:
+        errors.append(RosterError(1, f"repeated column(s) {', '.join(repeated)}"))
+    if errors:
+        return ParsedRoster(rows=[], errors=errors, encoding=encoding)
+    handle_columns = tuple(p for p in HANDLES if p in header)
+    rows: list[RosterRow] = []
+    candidates: list[RosterRow] = []
+    first_line_of_id: dict[str, int] = {}
+    first_line_of_handle: dict[tuple[str, str], int] = {}
+    line = 1
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(RosterError(start, f"unreadable CSV: {exc}"))
+            break
+        line = start
+        if not any(c.strip() for c in cells):
+            continue  # blank lines (often trailing) are not rows
+        if len(cells) > len(header):
+            errors.append(RosterError(line, f"{len(cells)} fields, the header has {len(header)}"))
+            continue
+        values = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
+        problems = _check_row(line, values, handle_columns)
+        sid = values["student_id"]
+        if sid and sid in first_line_of_id:
+            problems.append(f"duplicate student id {sid} (first on line {first_line_of_id[sid]})")
+        elif sid:
+            first_line_of_id[sid] = line
+        handles = {p: values[p].lstrip("@") for p in handle_columns if values.get(p)}
+        for platform, login in handles.items():
+            key = (platform, login.lower())
+            if key in first_line_of_handle:
+                problems.append(f"{platform} handle {login} also given on line {first_line_of_handle[key]}")
+            else:
+                first_line_of_handle[key] = line
+        row = RosterRow(line=line, student_id=sid, name=values["name"], email=values["email"],
+                        department=values["department"], handles=handles)
+        candidates.append(row)  # bad rows still get the database checks, so each line lists every reason
+        if problems:
+            errors.extend(RosterError(line, p) for p in problems)
+            continue
+        rows.append(row)
+    if not rows and not errors:
+        errors.append(RosterError(1, "the file has a header but no student rows"))
+    return ParsedRoster(rows=rows, errors=errors, encoding=encoding, handle_columns=handle_columns,
+                        candidates=candidates)
