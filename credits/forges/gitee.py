@@ -1,0 +1,258 @@
+"""Gitee API v5 client on requests: merged pull requests as plain dataclasses, failures as typed errors."""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from .base import (
+    ForgeAuthError,
+    ForgeError,
+    ForgeNotFound,
+    ForgeRateLimited,
+    ForgeRepo,
+    ForgeUnavailable,
+    ForgeUser,
+    Pull,
+    PullPage,
+    RateStatus,
+    RepoRef,
+)
+from .tokens import TokenPool
+
+PER_PAGE = 100  # Gitee's maximum (its default is 20)
+DEFAULT_RETRY_AFTER = 60.0  # Gitee documents no limit headers; a 429 without Retry-After waits a minute
+CONNECTION_ATTEMPTS = 2  # one quick retry on a reset connection; anything longer is the task's job
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """Gitee's ISO 8601 with offset (`2026-03-01T20:00:00+08:00`) as an aware datetime."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ForgeUnavailable(f"gitee: unreadable timestamp {text!r}") from exc
+    if value.tzinfo is None:
+        raise ForgeUnavailable(f"gitee: timestamp without offset {text!r}")
+    return value
+
+
+def _retry_after(response: requests.Response) -> float:
+    """Seconds from Retry-After (Gitee sends seconds), else a conservative default."""
+    try:
+        return max(1.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return DEFAULT_RETRY_AFTER
+
+
+def _message(response: requests.Response) -> str:
+    """The error message from Gitee's `{"message": ...}` body, or the start of the raw body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    return str(body.get("message") or body) if isinstance(body, dict) else str(body)[:200]
+
+
+class GiteeClient:
+    """One requests.Session against one Gitee API root; each request costs one unit of the token's budget."""
+
+    platform = "gitee"
+
+    def __init__(self, api_url: str, *, token: str | None = None, pool: TokenPool | None = None,
+                 timeout: float = 30.0, session: requests.Session | None = None):
+        self.api_url = api_url.rstrip("/")
+        self.pool = pool
+        # A user token (OAuth link) is used as is; otherwise the pool picks the richest service token.
+        self.token = token if token is not None else (pool.choose() if pool else None)
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        self.session.headers.setdefault("User-Agent", "xuefen-credits")
+        self._spent = 0
+        self._rate = RateStatus(remaining=None, limit=None, reset_at=None)
+
+    # ---- transport -------------------------------------------------------------------------------
+    def _get(self, path: str, params: dict[str, Any] | None = None, *, etag: str = "") -> requests.Response:
+        """GET a path under the API root; returns a 2xx or 304 response, raises a typed ForgeError otherwise."""
+        query = dict(params or {})
+        if self.token:
+            query["access_token"] = self.token
+        headers = {"Accept": "application/json"}
+        if etag:
+            headers["If-None-Match"] = etag
+        url = f"{self.api_url}{path}"
+        for attempt in range(CONNECTION_ATTEMPTS):
+            try:
+                response = self.session.get(url, params=query, headers=headers, timeout=self.timeout)
+                break
+            except requests.Timeout as exc:
+                raise ForgeUnavailable(f"gitee: timeout on {path}") from exc
+            except requests.ConnectionError as exc:
+                if attempt + 1 >= CONNECTION_ATTEMPTS:
+                    raise ForgeUnavailable(f"gitee: connection failed on {path}: {exc}") from exc
+        if response.status_code != 304:
+            self._spent += 1
+        self._check(response, path)
+        return response
+
+    def _check(self, response: requests.Response, path: str) -> None:
+        """Map a non-2xx answer to the protocol's errors."""
+        status = response.status_code
+        if status < 300 or status == 304:
+            return
+        message = f"gitee {status} on {path}: {_message(response)}"
+        if status == 429 or (status == 403 and "rate limit" in message.lower()):
+            wait = _retry_after(response)
+            self._rate = RateStatus(remaining=0, limit=self._rate.limit, reset_at=time.time() + wait)
+            if self.pool is not None:
+                self.pool.record(self.token, 0, time.time() + wait)
+            raise ForgeRateLimited(message, status=status, retry_after=wait)
+        if status == 401 or status == 403:
+            raise ForgeAuthError(message, status=status)
+        if status == 404:
+            raise ForgeNotFound(message, status=status)
+        if status >= 500:
+            raise ForgeUnavailable(message, status=status, retry_after=30.0)
+        error = ForgeError(message, status=status)
+        error.permanent = True  # any other 4xx is a request we must not repeat unchanged
+        raise error
+
+    def _json(self, response: requests.Response, kind: type) -> Any:
+        """The body as `kind` (dict or list); a cut-off or wrong-shaped body is transient, not data."""
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ForgeUnavailable(f"gitee: malformed JSON from {response.url.split('?')[0]}") from exc
+        if not isinstance(body, kind):
+            raise ForgeUnavailable(f"gitee: expected a {kind.__name__} from {response.url.split('?')[0]}")
+        return body
+
+    # ---- shapes ----------------------------------------------------------------------------------
+    def _user(self, data: dict[str, Any] | None) -> ForgeUser:
+        if not data or data.get("id") is None:
+            raise ForgeUnavailable("gitee: pull request without an author")
+        login = data.get("login") or ""
+        return ForgeUser(platform="gitee", external_id=int(data["id"]), login=login,
+                         name=data.get("name") or "", is_bot=(data.get("type") or "").lower() == "bot")
+
+    def _pull(self, data: dict[str, Any], repo_path: str, *, detailed: bool) -> Pull:
+        head, base = data.get("head") or {}, data.get("base") or {}
+        merged_at = parse_time(data.get("merged_at"))
+        pull = Pull(
+            platform="gitee", external_id=int(data["id"]), number=int(data["number"]), repo_path=repo_path,
+            title=data.get("title") or "", url=data.get("html_url") or "",
+            state="merged" if merged_at else (data.get("state") or ""),
+            created_at=parse_time(data.get("created_at")), updated_at=parse_time(data.get("updated_at")),
+            merged_at=merged_at, author=self._user(data.get("user")),
+            labels=tuple(label["name"] for label in data.get("labels") or () if label.get("name")),
+            # Gitee has no merged_by and (in v5) no merge commit SHA; the head SHA still matches mirrors.
+            merge_commit_sha=data.get("merge_commit_sha") or "", head_sha=head.get("sha") or "",
+            raw={k: v for k, v in data.items() if k not in ("head", "base", "user", "labels", "_links")}
+            | {"head": {"ref": head.get("ref"), "sha": head.get("sha")},
+               "base": {"ref": base.get("ref"), "sha": base.get("sha")}},
+            detailed=detailed,
+        )
+        if detailed:
+            pull.additions, pull.deletions = data.get("additions"), data.get("deletions")
+            pull.changed_files = data.get("changed_files")
+        return pull
+
+    # ---- protocol --------------------------------------------------------------------------------
+    def get_repository(self, path_or_id: str) -> ForgeRepo:
+        """A repository by `owner/name` (Gitee v5 has no lookup by numeric id)."""
+        path = path_or_id.strip().strip("/")
+        if "/" not in path:
+            error = ForgeError(f"gitee: repository must be given as owner/name, not {path_or_id!r}")
+            error.permanent = True
+            raise error
+        data = self._json(self._get(f"/repos/{path}"), dict)
+        namespace = data.get("namespace") or {}
+        return ForgeRepo(
+            platform="gitee", path=data.get("full_name") or path, external_id=int(data["id"]),
+            owner_login=namespace.get("path") or path.split("/")[0],
+            html_url=(data.get("html_url") or "").removesuffix(".git"), fork=bool(data.get("fork")),
+        )
+
+    def get_user(self, login: str) -> ForgeUser:
+        """A user by current login."""
+        return self._user(self._json(self._get(f"/users/{login}"), dict))
+
+    def get_user_by_id(self, external_id: int) -> ForgeUser:
+        """Gitee v5 cannot look a user up by id; logins are refreshed from pull payloads instead."""
+        error = ForgeError(f"gitee: no lookup of user {external_id} by numeric id in API v5")
+        error.permanent = True
+        raise error
+
+    def authenticated_user(self) -> ForgeUser:
+        """The token's own account (`/user`), for OAuth linking."""
+        return self._user(self._json(self._get("/user"), dict))
+
+    def pull_pages(self, repo: RepoRef, *, etag: str = "", since: datetime | None = None) -> Iterator[PullPage]:
+        """Merged pulls, most recently updated first, fetched one page per iteration step."""
+        # Gitee's list has no updated-after filter; the caller stops at its watermark, so `since` is unused.
+        page = 1
+        while True:
+            params = {"state": "merged", "sort": "updated", "direction": "desc", "per_page": PER_PAGE, "page": page}
+            response = self._get(f"/repos/{repo.path}/pulls", params, etag=etag if page == 1 else "")
+            if response.status_code == 304:
+                yield PullPage(pulls=[], etag=etag, not_modified=True, is_last=True)
+                return
+            items = self._json(response, list)
+            try:
+                total_pages = int(response.headers.get("total_page", ""))
+            except ValueError:
+                total_pages = None
+            is_last = page >= total_pages if total_pages is not None else len(items) < PER_PAGE
+            pulls = [self._pull(item, repo.path, detailed=False) for item in items]
+            yield PullPage(pulls=pulls, etag=response.headers.get("ETag", "") if page == 1 else "",
+                           is_last=is_last or not items)
+            if is_last or not items:
+                return
+            page += 1
+
+    def pull_detail(self, repo: RepoRef, number: int) -> Pull:
+        """One pull with additions, deletions and changed_files."""
+        return self._pull(self._json(self._get(f"/repos/{repo.path}/pulls/{number}"), dict), repo.path,
+                          detailed=True)
+
+    def user_merged_pulls(self, user: ForgeUser, *, repos: list[RepoRef], since: datetime | None) -> Iterator[Pull]:
+        """Backfill without search: walk each registry repository's merged pulls, keep the user's by numeric id."""
+        for repo in repos:
+            for page in self.pull_pages(repo):
+                stop = False
+                for pull in page.pulls:
+                    # Newest update first: once updates fall before `since`, no older merge can qualify.
+                    if since is not None and pull.updated_at < since:
+                        stop = True
+                        break
+                    if pull.author.external_id != user.external_id or pull.merged_at is None:
+                        continue
+                    if since is None or pull.merged_at >= since:
+                        yield pull
+                if stop:
+                    break
+
+    @property
+    def requests_spent(self) -> int:
+        """Requests sent that cost budget (every answered request except 304s)."""
+        return self._spent
+
+    def rate_status(self) -> RateStatus:
+        """Gitee sends no limit headers; only a 429 tells us the budget is gone (and until when)."""
+        return self._rate
+
+
+_POOLS: dict[tuple[str, ...], TokenPool] = {}
+
+
+def client_from_settings(*, token: str | None = None) -> GiteeClient:
+    """A client on GITEE_API_URL with the GITEE_TOKENS pool (shared per process, so budgets are remembered)."""
+    from django.conf import settings
+
+    tokens = tuple(settings.FORGE_TOKENS.get("gitee") or ())
+    pool = _POOLS.setdefault(tokens, TokenPool("gitee", list(tokens)))
+    return GiteeClient(settings.GITEE_API_URL, token=token, pool=pool)

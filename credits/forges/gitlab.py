@@ -1,0 +1,326 @@
+"""GitLab v4 client on python-gitlab (any instance): merge requests as plain dataclasses, failures as typed errors."""
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, TypeVar
+
+import gitlab
+import gitlab.exceptions as gle
+import requests
+
+from .base import (
+    ForgeAuthError,
+    ForgeError,
+    ForgeNotFound,
+    ForgeRateLimited,
+    ForgeRepo,
+    ForgeUnavailable,
+    ForgeUser,
+    Pull,
+    PullPage,
+    RateStatus,
+    RepoRef,
+)
+from .tokens import TokenPool
+
+PER_PAGE = 100
+QUICK_RETRIES = 2  # python-gitlab's backoff is 0.1 s, 0.2 s: enough for a blip, longer is the task's job
+DEFAULT_RETRY_AFTER = 60.0
+T = TypeVar("T")
+
+
+class _Gitlab(gitlab.Gitlab):
+    """python-gitlab that never sleeps on a 429 (the task reschedules) and retries a 5xx only briefly."""
+
+    def http_request(self, verb: str, path: str, *args: Any, obey_rate_limit: bool = False,
+                     max_retries: int = QUICK_RETRIES, **kwargs: Any) -> requests.Response:
+        return super().http_request(verb, path, *args, obey_rate_limit=obey_rate_limit, max_retries=max_retries,
+                                    **kwargs)
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """GitLab's `2026-03-01T12:00:00.000Z` (or with an offset) as an aware datetime."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ForgeUnavailable(f"gitlab: unreadable timestamp {text!r}") from exc
+
+
+def _count(value: Any) -> int | None:
+    """`changes_count` is a string, and "1000+" past GitLab's diff limit: keep the number we know."""
+    if value is None:
+        return None
+    digits = "".join(ch for ch in str(value) if ch.isdigit())
+    return int(digits) if digits else None
+
+
+def diff_line_counts(diffs: list[dict[str, Any]]) -> tuple[int, int, bool]:
+    """(additions, deletions, complete) from GitLab's per-file unified diffs (hunks only, no ---/+++ headers)."""
+    additions = deletions = 0
+    complete = True
+    for item in diffs:
+        if item.get("too_large") or item.get("collapsed") and not item.get("diff"):
+            complete = False  # GitLab withheld this file's diff; its lines are not counted
+        for line in (item.get("diff") or "").splitlines():
+            if line.startswith("+") and not line.startswith("+++ "):
+                additions += 1
+            elif line.startswith("-") and not line.startswith("--- "):
+                deletions += 1
+    return additions, deletions, complete
+
+
+class GitLabClient:
+    """One door to a GitLab instance; the Repository external id is the numeric project id."""
+
+    platform = "gitlab"
+
+    def __init__(self, url: str, *, token: str | None = None, pool: TokenPool | None = None, timeout: float = 30.0):
+        self.url = url.rstrip("/")
+        self.pool = pool
+        self.token = token if token is not None else (pool.choose() if pool else None)
+        self.gl = _Gitlab(self.url, private_token=self.token, retry_transient_errors=True, per_page=PER_PAGE,
+                          timeout=timeout, user_agent="xuefen-credits")
+        self.gl.session.hooks["response"].append(self._on_response)
+        self._spent = 0
+        self._rate = RateStatus(remaining=None, limit=None, reset_at=None)
+        self._last_headers: dict[str, str] = {}
+
+    # ---- plumbing --------------------------------------------------------------------------------
+    def _on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        """Count every answer, remember its headers and the budget GitLab reports for our token."""
+        if response.status_code != 304:
+            self._spent += 1
+        self._last_headers = dict(response.headers)
+        remaining, limit = response.headers.get("RateLimit-Remaining"), response.headers.get("RateLimit-Limit")
+        reset = response.headers.get("RateLimit-Reset")
+        if remaining is not None and remaining.isdigit():
+            reset_at = float(reset) if reset and reset.isdigit() else None
+            self._rate = RateStatus(int(remaining), int(limit) if limit and limit.isdigit() else None, reset_at)
+            if self.pool is not None:
+                self.pool.record(self.token, int(remaining), reset_at)
+        if response.status_code >= 500:
+            # python-gitlab would sleep until RateLimit-Reset (sent on every answer) before retrying a 5xx;
+            # drop the hint so its own short backoff applies.
+            response.headers.pop("RateLimit-Reset", None)
+            response.headers.pop("Retry-After", None)
+        return response
+
+    def _retry_after(self) -> float:
+        """Seconds to wait after a 429: Retry-After, else RateLimit-Reset, else a minute."""
+        headers = {k.lower(): v for k, v in self._last_headers.items()}
+        try:
+            return max(1.0, float(headers["retry-after"]))
+        except (KeyError, ValueError):
+            pass
+        try:
+            return max(1.0, float(headers["ratelimit-reset"]) - time.time())
+        except (KeyError, ValueError):
+            return DEFAULT_RETRY_AFTER
+
+    @contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        """Map python-gitlab and requests exceptions to the protocol's errors."""
+        try:
+            yield
+        except gle.GitlabAuthenticationError as exc:
+            raise ForgeAuthError(f"gitlab rejected the token ({what}): {exc.error_message}", status=401) from exc
+        except gle.GitlabParsingError as exc:
+            raise ForgeUnavailable(f"gitlab sent a malformed body ({what})") from exc
+        except gle.GitlabError as exc:
+            raise self._error(exc, what) from exc
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            raise ForgeUnavailable(f"gitlab unreachable ({what}): {exc}") from exc
+
+    def _error(self, exc: gle.GitlabError, what: str) -> ForgeError:
+        status = exc.response_code
+        message = f"gitlab {status} ({what}): {exc.error_message}"
+        if status == 401:
+            return ForgeAuthError(message, status=status)
+        if status == 403:
+            return ForgeAuthError(message, status=status)
+        if status == 404:
+            return ForgeNotFound(message, status=status)
+        if status == 429:
+            wait = self._retry_after()
+            if self.pool is not None:
+                self.pool.record(self.token, 0, time.time() + wait)
+            return ForgeRateLimited(message, status=status, retry_after=wait)
+        if status is None or status >= 500:
+            return ForgeUnavailable(message, status=status, retry_after=30.0)
+        error = ForgeError(message, status=status)
+        error.permanent = True
+        return error
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        with self._errors(what):
+            return fn()
+
+    @staticmethod
+    def _project_id(repo: RepoRef) -> int | str:
+        # The numeric id survives project renames and transfers; the path is the fallback before registration.
+        return repo.external_id if repo.external_id is not None else repo.path
+
+    # ---- shapes ----------------------------------------------------------------------------------
+    @staticmethod
+    def _user(data: dict[str, Any] | None) -> ForgeUser:
+        if not data or data.get("id") is None:
+            raise ForgeUnavailable("gitlab: merge request or user without an id")
+        username = data.get("username") or ""
+        return ForgeUser(platform="gitlab", external_id=int(data["id"]), login=username,
+                         name=data.get("name") or "", is_bot=bool(data.get("bot")))
+
+    def _pull(self, data: dict[str, Any], repo_path: str, *, detailed: bool = False) -> Pull:
+        merger = data.get("merge_user") or data.get("merged_by") or {}  # merged_by is deprecated
+        state = data.get("state") or ""
+        merged_at = parse_time(data.get("merged_at"))
+        if merged_at is None and state == "merged":
+            # MRs merged before GitLab recorded merged_at carry only their last update.
+            merged_at = parse_time(data.get("updated_at"))
+        return Pull(
+            platform="gitlab", external_id=int(data["id"]), number=int(data["iid"]), repo_path=repo_path,
+            title=data.get("title") or "", url=data.get("web_url") or "", state=state,
+            created_at=parse_time(data.get("created_at")), updated_at=parse_time(data.get("updated_at")),
+            merged_at=merged_at, author=self._user(data.get("author")),
+            merged_by_login=merger.get("username") or "", merged_by_external_id=merger.get("id"),
+            changed_files=_count(data.get("changes_count")) if detailed else None,
+            labels=tuple(lab if isinstance(lab, str) else lab.get("name", "") for lab in data.get("labels") or ()),
+            merge_commit_sha=data.get("merge_commit_sha") or data.get("squash_commit_sha") or "",
+            head_sha=data.get("sha") or "", raw=dict(data), detailed=detailed,
+        )
+
+    # ---- protocol --------------------------------------------------------------------------------
+    def get_repository(self, path_or_id: str) -> ForgeRepo:
+        """A project by numeric id or by path with subgroups (python-gitlab URL-encodes it)."""
+        key = str(path_or_id).strip().strip("/")
+        project = self._call(f"project {key}", lambda: self.gl.projects.get(int(key) if key.isdigit() else key))
+        attrs = project.attributes
+        namespace = attrs.get("namespace") or {}
+        return ForgeRepo(
+            platform="gitlab", path=attrs["path_with_namespace"], external_id=int(attrs["id"]),
+            owner_login=namespace.get("full_path") or attrs["path_with_namespace"].rsplit("/", 1)[0],
+            html_url=attrs.get("web_url") or "", fork=bool(attrs.get("forked_from_project")),
+        )
+
+    def get_user(self, login: str) -> ForgeUser:
+        """A user by current username (`/users?username=`)."""
+        users = self._call(f"user {login}", lambda: self.gl.users.list(username=login, get_all=False))
+        if not users:
+            raise ForgeNotFound(f"gitlab: no user {login!r}", status=404)
+        return self._user(users[0].attributes)
+
+    def get_user_by_id(self, external_id: int) -> ForgeUser:
+        """A user by numeric id (the key that survives a username change)."""
+        return self._user(self._call(f"user {external_id}", lambda: self.gl.users.get(int(external_id))).attributes)
+
+    def authenticated_user(self) -> ForgeUser:
+        """The token's own account (`/user`), for OAuth linking."""
+        def fetch() -> Any:
+            self.gl.auth()
+            return self.gl.user
+        return self._user(self._call("current user", fetch).attributes)
+
+    def pull_pages(self, repo: RepoRef, *, etag: str = "", since: datetime | None = None) -> Iterator[PullPage]:
+        """Merged MRs, most recently updated first (updated_after=since server-side), one page per step."""
+        params: dict[str, Any] = {"state": "merged", "order_by": "updated_at", "sort": "desc"}
+        if since is not None:
+            params["updated_after"] = since.isoformat()
+        if etag:
+            params["extra_headers"] = {"If-None-Match": etag}
+        manager = self.gl.projects.get(self._project_id(repo), lazy=True).mergerequests
+        try:
+            with self._errors(f"merge requests of {repo.path}"):
+                listing = manager.list(iterator=True, **params)
+        except ForgeError as exc:
+            if exc.status == 304:
+                yield PullPage(pulls=[], etag=etag, not_modified=True, is_last=True)
+                return
+            raise
+        first_etag = self._last_headers.get("ETag", "") or self._last_headers.get("etag", "")
+        yield from self._pages(listing, repo.path, first_etag)
+
+    def _pages(self, listing: Any, repo_path: str, first_etag: str) -> Iterator[PullPage]:
+        """Cut python-gitlab's item iterator back into pages without fetching a page before it is wanted."""
+        items = iter(listing)
+        page_etag = first_etag
+        while True:
+            with self._errors(f"merge requests of {repo_path}"):
+                first = next(items, None)  # fetches the next page, if any, only now
+                if first is None:
+                    yield PullPage(pulls=[], etag=page_etag, is_last=True)
+                    return
+                is_last = listing.next_page is None
+                size = listing.per_page or PER_PAGE
+                rest = list(items) if is_last else list(itertools.islice(items, size - 1))
+            pulls = [self._pull(mr.attributes, repo_path) for mr in (first, *rest)]
+            yield PullPage(pulls=pulls, etag=page_etag, is_last=is_last)
+            if is_last:
+                return
+            page_etag = ""
+
+    def pull_detail(self, repo: RepoRef, number: int) -> Pull:
+        """One MR with changes_count as changed_files, and additions/deletions counted from its diffs."""
+        pid = self._project_id(repo)
+        mr = self._call(f"{repo.path}!{number}",
+                        lambda: self.gl.projects.get(pid, lazy=True).mergerequests.get(int(number)))
+        pull = self._pull(mr.attributes, repo.path, detailed=True)
+        # GitLab's MR has no additions/deletions: count them from /diffs (GitLab 15.7+), 100 files a request.
+        encoded = requests.utils.quote(str(pid), safe="")
+        diffs = self._call(f"{repo.path}!{number} diffs", lambda: list(self.gl.http_list(
+            f"/projects/{encoded}/merge_requests/{int(number)}/diffs", iterator=True, per_page=PER_PAGE)))
+        additions, deletions, complete = diff_line_counts(diffs)
+        pull.additions, pull.deletions = additions, deletions
+        if pull.changed_files is None:
+            pull.changed_files = len(diffs)
+        pull.raw["xuefen_diff_complete"] = complete
+        return pull
+
+    def user_merged_pulls(self, user: ForgeUser, *, repos: list[RepoRef], since: datetime | None) -> Iterator[Pull]:
+        """Backfill: `/merge_requests?scope=all&author_id=N&state=merged`, kept only in registry projects."""
+        by_id = {r.external_id: r for r in repos if r.external_id is not None}
+        if not by_id:
+            return
+        params: dict[str, Any] = {"scope": "all", "author_id": int(user.external_id), "state": "merged",
+                                  "order_by": "updated_at", "sort": "desc"}
+        if since is not None:
+            params["updated_after"] = since.isoformat()
+        listing = self._call(f"merge requests of {user.login}",
+                             lambda: self.gl.mergerequests.list(iterator=True, **params))
+        items = iter(listing)
+        while True:
+            with self._errors(f"merge requests of {user.login}"):
+                mr = next(items, None)
+            if mr is None:
+                return
+            repo = by_id.get(mr.attributes.get("project_id"))
+            if repo is None:
+                continue
+            pull = self._pull(mr.attributes, repo.path)
+            if pull.merged_at is not None and (since is None or pull.merged_at >= since):
+                yield pull
+
+    @property
+    def requests_spent(self) -> int:
+        """Answered requests except 304s (a 5xx that python-gitlab retried counts each time)."""
+        return self._spent
+
+    def rate_status(self) -> RateStatus:
+        """The budget from the last RateLimit-* headers GitLab sent."""
+        return self._rate
+
+
+_POOLS: dict[tuple[str, ...], TokenPool] = {}
+
+
+def client_from_settings(*, token: str | None = None) -> GitLabClient:
+    """A client on GITLAB_URL with the GITLAB_TOKENS pool (shared per process, so budgets are remembered)."""
+    from django.conf import settings
+
+    tokens = tuple(settings.FORGE_TOKENS.get("gitlab") or ())
+    pool = _POOLS.setdefault(tokens, TokenPool("gitlab", list(tokens)))
+    return GitLabClient(settings.GITLAB_URL, token=token, pool=pool)
