@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 
+DEMO_SCENARIO = Path(__file__).resolve().parent.parent / "forgesim" / "scenarios" / "demo.yaml"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # One queue per test process, so parallel runs sharing a Redis never take each other's tasks.
 TEST_QUEUE = f"xuefen-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -30,6 +32,11 @@ def using_redis() -> bool:
     return os.environ.get("CELERY_BROKER_URL", "").startswith("redis://")
 
 
+def service_tokens(world, platform: str) -> list[str]:
+    """The scenario's service tokens for `platform` (named *service*; the others belong to people)."""
+    return [token for token in world.tokens[platform] if "service" in token]
+
+
 @pytest.fixture
 def postgres_only():
     """Mark a test that needs PostgreSQL's concurrency (row locks, real parallel writers)."""
@@ -45,8 +52,7 @@ def _fast_forge_clients(settings):
 @pytest.fixture
 def world():
     """A fresh copy of the hand-written demo scenario (students on all three forges)."""
-    from forgesim import load_scenario
-    from forgesim.scenario import DEMO_SCENARIO
+    from forgesim.scenario import load_scenario
 
     return load_scenario(DEMO_SCENARIO)
 
@@ -54,7 +60,7 @@ def world():
 @pytest.fixture
 def sim(world, settings):
     """forgesim serving `world` on an ephemeral port, with settings pointed at it."""
-    from forgesim import Simulator
+    from forgesim.server import Simulator
 
     simulator = Simulator(world).start(host="127.0.0.1", port=0)
     settings.GITHUB_API_URL = simulator.github_api_url
@@ -62,7 +68,7 @@ def sim(world, settings):
     settings.GITEE_API_URL = simulator.gitee_api_url
     settings.GITEE_URL = simulator.gitee_url
     settings.GITLAB_URL = simulator.gitlab_url
-    settings.FORGE_TOKENS = {p: world.service_tokens(p) for p in ("github", "gitee", "gitlab")}
+    settings.FORGE_TOKENS = {p: service_tokens(world, p) for p in ("github", "gitee", "gitlab")}
     try:
         yield simulator
     finally:

@@ -1,0 +1,37 @@
+"""manage.py link_identity STUDENT_ID PLATFORM:LOGIN: an operator-verified link, resolved to a numeric id."""
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import StudentProfile, User, Verification
+from accounts.platforms import SpecError, split_spec
+from accounts.services.identities import IdentityConflict, identity_link
+from credits.forges import ForgeError, client_for
+
+
+class Command(BaseCommand):
+    help = "Link a student's forge account after an operator checked it; starts the backfill sync."
+
+    def add_arguments(self, parser):
+        parser.add_argument("student_id")
+        parser.add_argument("identity", help="PLATFORM:LOGIN, e.g. github:octocat")
+        parser.add_argument("--by", default="", help="username of the operator who verified the account")
+
+    def handle(self, *args, student_id: str, identity: str, by: str, **options):
+        try:
+            platform, login = split_spec(identity, what="identity")
+            student = StudentProfile.objects.select_related("user").get(student_id=student_id)
+            actor = User.objects.get(username=by) if by else None
+            forge_user = client_for(platform).get_user(login)
+            # identity_link enqueues the backfill once the link commits.
+            linked = identity_link(user=student.user, platform=platform, external_id=forge_user.external_id,
+                                   login=forge_user.login, via=Verification.OPERATOR, actor=actor)
+        except StudentProfile.DoesNotExist:
+            raise CommandError(f"no student with student id {student_id!r}") from None
+        except User.DoesNotExist:
+            raise CommandError(f"no user {by!r} (--by)") from None
+        except (SpecError, IdentityConflict) as exc:
+            raise CommandError(str(exc)) from exc
+        except ForgeError as exc:
+            raise CommandError(f"{identity}: {exc.message}") from exc
+        self.stdout.write(f"linked {linked} (id {linked.external_id}) to {student}; backfill enqueued")

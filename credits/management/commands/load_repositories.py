@@ -1,0 +1,25 @@
+"""manage.py load_repositories FILE: register every repository in a YAML file, all or nothing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from credits.services.registry import RegistryError, registry_file_parse, registry_load
+
+
+class Command(BaseCommand):
+    help = "Load the registry from a YAML file (default: the shipped list of well-known open AI repositories)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", nargs="?", default=str(Path(__file__).resolve().parents[2] / "data" /
+                                                            "repositories.yaml"))
+
+    def handle(self, *args, file: str, **options):
+        try:
+            repositories = registry_load(entries=registry_file_parse(Path(file)))
+        except RegistryError as exc:
+            raise CommandError(f"nothing loaded: {exc}") from exc
+        for repository in repositories:
+            self.stdout.write(f"  {repository.spec} [{repository.tier}]")
+        self.stdout.write(f"{len(repositories)} repositories registered from {file}")
