@@ -7,6 +7,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from accounts.providers.config import socialaccount_providers
+
 from .env import env_bool, env_list, env_required, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,6 +30,15 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "credits",
+    # OAuth linking of forge accounts (and optional university SSO) through django-allauth.
+    "accounts.linking",
+    "accounts.providers.gitee",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.gitlab",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -39,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a lock-out into its 429 page.
     "axes.middleware.AxesMiddleware",
@@ -84,6 +96,7 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.ThrottleBackend",
     "accounts.backends.UsernameOrStudentIdBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 # Login throttling: 5 failures for one account from one address lock it for 15 minutes (a cool-off, not a ban).
 AXES_FAILURE_LIMIT = int(env_str("AXES_FAILURE_LIMIT", "5"))
@@ -143,6 +156,25 @@ GITHUB_SECONDS_BETWEEN_REQUESTS = float(env_str("GITHUB_SECONDS_BETWEEN_REQUESTS
 FIELD_ENCRYPTION_KEYS = env_list(
     "FIELD_ENCRYPTION_KEYS", "ZGV2LW9ubHkta2V5LWZvci14dWVmZW4tZGVtby0wMDA=" if DEBUG else ""
 ) or [env_required("FIELD_ENCRYPTION_KEYS")]
+
+# OAuth (django-allauth): forge accounts are only ever linked to a signed-in person (accounts/linking), never
+# used to sign in or up. Apps come from the environment, not database rows; a forge without a client id
+# offers no link button. University single sign-on (OpenID Connect) exists only when OIDC_SERVER_URL is set.
+SOCIALACCOUNT_PROVIDERS = socialaccount_providers(
+    github_url=GITHUB_URL, gitee_url=GITEE_URL, gitee_api_url=GITEE_API_URL, gitlab_url=GITLAB_URL,
+    clients={p: (env_str(f"{p.upper()}_CLIENT_ID"), env_str(f"{p.upper()}_CLIENT_SECRET"))
+             for p in ("github", "gitee", "gitlab")},
+    oidc={"server_url": env_str("OIDC_SERVER_URL"), "client_id": env_str("OIDC_CLIENT_ID"),
+          "secret": env_str("OIDC_CLIENT_SECRET"), "name": env_str("OIDC_NAME"),
+          "username_claim": env_str("OIDC_USERNAME_CLAIM")},
+)
+SOCIALACCOUNT_ADAPTER = "accounts.linking.adapter.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "accounts.linking.adapter.AccountAdapter"
+# A forge token is used once, to read the profile's numeric id; allauth must never keep one (in clear).
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_AUTO_SIGNUP = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)

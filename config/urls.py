@@ -6,5 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Forge-account linking: accounts/forges/ and allauth's provider routes under accounts/oauth/ (no clash).
+    path("accounts/", include("accounts.linking.urls")),
     path("", include("credits.urls")),
 ]

@@ -1,6 +1,8 @@
 """Linking and unlinking forge accounts: one transaction each, with an audit row."""
 from __future__ import annotations
 
+import importlib.util
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,6 +13,21 @@ from credits.models import AuditEvent
 
 class IdentityConflict(Exception):
     """The forge account is already linked to someone else, or the person already has one there."""
+
+
+class IdentityNotLinked(Exception):
+    """No currently linked identity with that id belongs to that person."""
+
+
+def _start_backfill(identity_id: int) -> None:
+    """Queue a backfill sync of a newly linked identity once the link commits (when sync tasks are deployed)."""
+    if importlib.util.find_spec("credits.tasks") is None:
+        return
+    from credits import tasks  # late: credits' tasks import services that import this module
+
+    task = getattr(tasks, "sync_identity", None)
+    if task is not None:
+        task.delay_on_commit(identity_id)
 
 
 @transaction.atomic
@@ -51,6 +68,24 @@ def identity_link(
     AuditEvent.objects.create(
         actor=actor or user, action="identity_link", subject_type="forge_identity", subject_id=str(identity.pk),
         reason=via, data={"platform": platform, "external_id": external_id, "login": login, "user": user.pk},
+    )
+    _start_backfill(identity.pk)
+    return identity
+
+
+@transaction.atomic
+def identity_unlink(*, identity_id: int, user: User, actor: User | None = None) -> ForgeIdentity:
+    """Free one of `user`'s linked forge accounts; the row stays, so past contributions and credit keep it."""
+    changed = ForgeIdentity.objects.filter(pk=identity_id, user=user, unlinked_at__isnull=True).update(
+        unlinked_at=timezone.now()
+    )
+    if changed != 1:
+        raise IdentityNotLinked(identity_id)
+    identity = ForgeIdentity.objects.get(pk=identity_id)
+    AuditEvent.objects.create(
+        actor=actor or user, action="identity_unlink", subject_type="forge_identity", subject_id=str(identity.pk),
+        data={"platform": identity.platform, "external_id": identity.external_id, "login": identity.login,
+              "user": user.pk},
     )
     return identity
 
