@@ -182,10 +182,12 @@ class GiteeClient:
         return self._user(self._json(self._get(f"/users/{login}"), dict))
 
     def get_user_by_id(self, external_id: int) -> ForgeUser:
-        """Gitee v5 cannot look a user up by id; logins are refreshed from pull payloads instead."""
-        error = ForgeError(f"gitee: no lookup of user {external_id} by numeric id in API v5")
-        error.permanent = True
-        raise error
+        """The user keyed by numeric id, with an empty login: Gitee v5 has no lookup by id (no request is sent).
+
+        Everything downstream matches authors by numeric id, and the current login arrives with each pull
+        payload (the sync renames the identity from there), so an empty login here loses nothing.
+        """
+        return ForgeUser(platform="gitee", external_id=int(external_id), login="")
 
     def authenticated_user(self) -> ForgeUser:
         """The token's own account (`/user`), for OAuth linking."""
