@@ -8,5 +8,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     # Forge-account linking: accounts/forges/ and allauth's provider routes under accounts/oauth/ (no clash).
     path("accounts/", include("accounts.linking.urls")),
+    # People: student directory and pages, roster upload (accounts.urls; scoped by accounts.access).
+    path("", include("accounts.urls")),
     path("", include("credits.urls")),
 ]

@@ -5,6 +5,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from accounts.access import contributions_visible_to
 from credits import selectors
 
 
@@ -12,7 +13,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """Landing page: public registry figures, and the signed-in student's own contributions."""
     context = {"registry": selectors.registry_summary()}
     if request.user.is_authenticated:
-        context["my_contributions"] = selectors.contributions_of(request.user)[:50]
+        # Scoped in the query by role, then narrowed to the viewer's own work (as selectors.contributions_of was).
+        mine = contributions_visible_to(request.user).filter(identity__user_id=request.user.pk)
+        context["my_contributions"] = mine.order_by("-merged_at", "id")[:50]
     return render(request, "credits/home.html", context)
 
 
