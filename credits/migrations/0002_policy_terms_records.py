@@ -112,7 +112,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='creditrecord',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'adjustment'), ('status__in', ['draft', 'submitted'])), fields=('adjusts',), name='record_one_open_adjustment'),
+            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'adjustment'), ('status__in', ['draft', 'submitted', 'returned'])), fields=('adjusts',), name='record_one_open_adjustment'),
         ),
         migrations.AddConstraint(
             model_name='creditrecord',

@@ -23,7 +23,8 @@ class RecordKind(models.TextChoices):
 
 # Statuses re-evaluation may rewrite; everything else is frozen (a decision was taken or is pending).
 REFRESHABLE = (RecordStatus.DRAFT, RecordStatus.RETURNED)
-OPEN_ADJUSTMENT = (RecordStatus.DRAFT, RecordStatus.SUBMITTED)
+# An adjustment in one of these is still under way; at most one may exist per approved record.
+OPEN_ADJUSTMENT = (RecordStatus.DRAFT, RecordStatus.SUBMITTED, RecordStatus.RETURNED)
 
 
 class CreditRecord(models.Model):
@@ -66,7 +67,7 @@ class CreditRecord(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["adjusts"],
-                condition=Q(kind="adjustment", status__in=["draft", "submitted"]),
+                condition=Q(kind="adjustment", status__in=["draft", "submitted", "returned"]),
                 name="record_one_open_adjustment",
             ),
             models.CheckConstraint(

@@ -1,0 +1,261 @@
+"""Evaluation: run the engine for each student of a term and keep one draft record per student fresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from credits.models import (
+    AuditEvent,
+    Contribution,
+    CreditLine,
+    CreditRecord,
+    LineOutcome,
+    PolicyVersion,
+    RecordKind,
+    RecordStatus,
+    Term,
+)
+from credits.models.records import OPEN_ADJUSTMENT, REFRESHABLE
+from credits.rules import ContributionFacts, Evaluation, TermWindow, evaluate
+from credits.rules.engine import CompiledPolicy
+from credits.services.policies import policy_for_term, policy_of
+
+POINTS_Q = Decimal("0.0001")
+CREDITS_Q = Decimal("0.01")
+FACT_FIELDS = (
+    "id", "platform", "external_id", "kind", "number", "merged_at", "author_login", "author_external_id",
+    "author_is_bot", "merged_by_login", "merged_by_external_id", "additions", "deletions", "labels",
+    "repository__path", "repository__tier", "duplicate_of__platform", "duplicate_of__repository__path",
+    "duplicate_of__number", "identity__user_id",
+)
+
+
+@dataclass
+class EvaluationReport:
+    """What one evaluation run did, by outcome."""
+
+    term: str
+    policy_version: str
+    outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def students(self) -> int:
+        """Students looked at."""
+        return sum(self.outcomes.values())
+
+    def __str__(self) -> str:
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
+        return f"term {self.term} under policy {self.policy_version}: {self.students} students ({parts or 'none'})"
+
+
+def term_window(term: Term, policy: CompiledPolicy) -> TermWindow:
+    """The term's days as instants in the policy's time zone: [first day 00:00, day after last 00:00)."""
+    start = dt.datetime.combine(term.starts_on, dt.time.min, tzinfo=policy.tz)
+    end = dt.datetime.combine(term.ends_on + dt.timedelta(days=1), dt.time.min, tzinfo=policy.tz)
+    return TermWindow(term.code, start, end)
+
+
+def _fact(row: dict) -> ContributionFacts:
+    duplicate = None
+    if row["duplicate_of__platform"]:
+        path, number = row["duplicate_of__repository__path"], row["duplicate_of__number"]
+        duplicate = f"{row['duplicate_of__platform']}:{path}#{number}"
+    return ContributionFacts(
+        key=f"{row['platform']}:{row['external_id']}",
+        platform=row["platform"],
+        repository=row["repository__path"],
+        repository_tier=row["repository__tier"],
+        kind=row["kind"],
+        merged_at=row["merged_at"],
+        author_login=row["author_login"],
+        author_external_id=str(row["author_external_id"]),
+        author_is_bot=row["author_is_bot"],
+        merged_by_login=row["merged_by_login"],
+        merged_by_external_id=None if row["merged_by_external_id"] is None else str(row["merged_by_external_id"]),
+        additions=row["additions"],
+        deletions=row["deletions"],
+        labels=tuple(str(label) for label in (row["labels"] or ())),
+        duplicate_of=duplicate,
+        number=row["number"],
+        contribution_id=row["id"],
+    )
+
+
+def facts_by_student(
+    window: TermWindow, student_ids: Iterable[int] | None = None
+) -> dict[int, list[ContributionFacts]]:
+    """Every contribution merged in the window, as engine facts grouped by the student who made it."""
+    rows = Contribution.objects.filter(merged_at__gte=window.starts_at, merged_at__lt=window.ends_at)
+    if student_ids is not None:
+        rows = rows.filter(identity__user_id__in=list(student_ids))
+    grouped: dict[int, list[ContributionFacts]] = defaultdict(list)
+    for row in rows.values(*FACT_FIELDS).iterator(chunk_size=2000):
+        grouped[row["identity__user_id"]].append(_fact(row))
+    return grouped
+
+
+def approved_elsewhere(*, student_id: int, term_id: int) -> Decimal:
+    """Credit already approved for the student in other terms (records and adjustments), for the total cap."""
+    total = (
+        CreditRecord.objects.filter(student_id=student_id, status=RecordStatus.APPROVED)
+        .exclude(term_id=term_id)
+        .aggregate(total=Sum("credits"))["total"]
+    )
+    return total or Decimal(0)
+
+
+def _write_lines(record: CreditRecord, result: Evaluation) -> None:
+    record.lines.all().delete()
+    lines = [
+        CreditLine(record=record, contribution_id=x.contribution_id, contribution_key=x.key, position=i,
+                   outcome=LineOutcome.CREDITED, rule=x.rule, base_points=x.base_points.quantize(POINTS_Q),
+                   points=x.points.quantize(POINTS_Q), reason=x.reason, reason_zh=x.reason_zh)
+        for i, x in enumerate(result.lines)
+    ]
+    lines += [
+        CreditLine(record=record, contribution_id=x.contribution_id, contribution_key=x.key,
+                   position=len(result.lines) + i, outcome=LineOutcome.PENDING if x.pending else LineOutcome.REFUSED,
+                   rule=x.rule, reason=x.reason, reason_zh=x.reason_zh)
+        for i, x in enumerate(result.refusals)
+    ]
+    CreditLine.objects.bulk_create(lines, batch_size=500)
+
+
+def _fingerprint(result: Evaluation, version: PolicyVersion) -> str:
+    return result.fingerprint()[:56] + f"{version.id:08x}"[-8:]
+
+
+def _fill(record: CreditRecord, result: Evaluation, version: PolicyVersion, now: dt.datetime) -> None:
+    record.policy_version = version
+    record.course_code = version.course_code
+    record.points = result.points.quantize(POINTS_Q)
+    record.caps_applied = list(result.caps_applied)
+    record.fingerprint = _fingerprint(result, version)
+    record.evaluated_at = now
+
+
+def _audit(action: str, record: CreditRecord, actor, *, before: Decimal | None = None, **data) -> None:
+    data = {"term": record.term.code, "student_id": record.student_id, "policy_version": record.policy_version.version,
+            "credits": str(Decimal(record.credits).quantize(CREDITS_Q)), **data}
+    if before is not None:
+        data["previous_credits"] = str(Decimal(before).quantize(CREDITS_Q))
+    AuditEvent.objects.create(actor=actor, action=action, subject_type="credit_record", subject_id=str(record.id),
+                              from_status=record.status, to_status=record.status, reason="re-evaluation", data=data)
+
+
+def _create_evaluation(student_id: int, term: Term, version: PolicyVersion, result: Evaluation,
+                       now: dt.datetime, actor) -> CreditRecord | None:
+    record = CreditRecord(student_id=student_id, term=term, kind=RecordKind.EVALUATION, credits=result.credits)
+    _fill(record, result, version, now)
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        return None  # a concurrent evaluation created it first; the caller re-reads and refreshes
+    _write_lines(record, result)
+    _audit("credit_record_create", record, actor)
+    return record
+
+
+def _adjust(base: CreditRecord, result: Evaluation, version: PolicyVersion, now: dt.datetime, actor) -> str:
+    """An approved total that would change becomes one adjustment for review, never an edit."""
+    adjustments = list(base.adjustments.select_for_update().order_by("id"))
+    approved_total = base.credits + sum((a.credits for a in adjustments if a.status == RecordStatus.APPROVED),
+                                        Decimal(0))
+    target = result.credits
+    open_ = next((a for a in adjustments if a.status in OPEN_ADJUSTMENT), None)
+    if target == approved_total:
+        if open_ is not None and open_.status in REFRESHABLE:
+            _audit("credit_adjustment_withdraw", open_, actor, reason="the approved total is right again")
+            open_.delete()
+            return "adjustment withdrawn"
+        return "unchanged"
+    delta = target - approved_total
+    if open_ is not None and open_.status not in REFRESHABLE:
+        return "adjustment in review"
+    decided = [a for a in adjustments if a.status in (RecordStatus.APPROVED, RecordStatus.REJECTED)]
+    if any(a.target_credits == target and a.credits == delta for a in decided):
+        return "adjustment already decided"
+    if open_ is not None:
+        if open_.fingerprint == _fingerprint(result, version) and open_.credits == delta:
+            return "unchanged"
+        before = open_.credits
+        open_.credits, open_.target_credits = delta, target
+        _fill(open_, result, version, now)
+        open_.save()
+        _write_lines(open_, result)
+        _audit("credit_adjustment_refresh", open_, actor, before=before, target=str(target))
+        return "adjustment refreshed"
+    adjustment = CreditRecord(student_id=base.student_id, term=base.term, kind=RecordKind.ADJUSTMENT, adjusts=base,
+                              credits=delta, target_credits=target)
+    _fill(adjustment, result, version, now)
+    adjustment.save()
+    _write_lines(adjustment, result)
+    _audit("credit_adjustment_create", adjustment, actor, target=str(target), approved_total=str(approved_total))
+    return "adjustment created"
+
+
+@transaction.atomic
+def record_evaluate(
+    *,
+    student_id: int,
+    term: Term,
+    version: PolicyVersion,
+    facts: list[ContributionFacts],
+    now: dt.datetime,
+    actor=None,
+) -> str:
+    """Build or refresh the student's draft record for the term; returns what happened, in words."""
+    previously = approved_elsewhere(student_id=student_id, term_id=term.id)
+    result = evaluate(policy_of(version), facts, term=term_window(term, policy_of(version)), now=now,
+                      previously_approved=previously)
+    qs = CreditRecord.objects.select_for_update().select_related("term", "policy_version")
+    record = qs.filter(student_id=student_id, term=term, kind=RecordKind.EVALUATION).first()
+    if record is None:
+        if not facts:
+            return "nothing to evaluate"
+        if _create_evaluation(student_id, term, version, result, now, actor) is not None:
+            return "created"
+        record = qs.get(student_id=student_id, term=term, kind=RecordKind.EVALUATION)
+    if record.status == RecordStatus.APPROVED:
+        return _adjust(record, result, version, now, actor)
+    if record.status not in REFRESHABLE or record.exported:
+        return f"left {record.status}"
+    if record.fingerprint == _fingerprint(result, version) and record.credits == result.credits:
+        return "unchanged"
+    before = record.credits
+    record.credits = result.credits
+    _fill(record, result, version, now)
+    record.save()
+    _write_lines(record, result)
+    _audit("credit_record_refresh", record, actor, before=before)
+    return "refreshed"
+
+
+def term_evaluate(
+    *, term: Term, now: dt.datetime | None = None, student_ids: Iterable[int] | None = None, actor=None
+) -> EvaluationReport:
+    """Evaluate every student with contributions (or a record) in the term; one transaction per student."""
+    now = now or timezone.now()
+    version = policy_for_term(term=term)
+    window = term_window(term, policy_of(version))
+    ids = None if student_ids is None else set(student_ids)
+    grouped = facts_by_student(window, ids)
+    with_records = CreditRecord.objects.filter(term=term, kind=RecordKind.EVALUATION)
+    if ids is not None:
+        with_records = with_records.filter(student_id__in=ids)
+    students = set(grouped) | set(with_records.values_list("student_id", flat=True))
+    report = EvaluationReport(term.code, version.version)
+    for student_id in sorted(students):
+        outcome = record_evaluate(student_id=student_id, term=term, version=version,
+                                  facts=grouped.get(student_id, []), now=now, actor=actor)
+        report.outcomes[outcome] += 1
+    return report

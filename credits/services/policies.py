@@ -1,0 +1,174 @@
+"""Writes for terms and policy versions: validate against what is published, publish immutably."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from credits.models import AuditEvent, CreditRecord, PolicyVersion, RecordStatus, Term
+from credits.rules import Policy, PolicyError, Problem, compile_policy, parse_policy
+from credits.rules.document import content_sha256
+from credits.rules.engine import CompiledPolicy
+
+
+class NoPolicyForTerm(LookupError):
+    """No published policy version covers a term's first day."""
+
+    def __init__(self, term: Term):
+        self.term = term
+        super().__init__(
+            f"no published credit policy covers term {term.code} (starts {term.starts_on:%Y-%m-%d}); "
+            f"publish one with `manage.py policy load FILE` whose effective dates include that day"
+        )
+
+
+class TermOverlap(ValueError):
+    """A term would share days with another term, so a merge date could belong to two terms."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """The outcome of `policy load`: the version and whether this call created it."""
+
+    version: PolicyVersion
+    created: bool
+
+
+def _covers(v_from: dt.date, v_until: dt.date | None, day: dt.date) -> bool:
+    return v_from <= day and (v_until is None or day <= v_until)
+
+
+def applicable_version(versions: list[PolicyVersion], day: dt.date) -> PolicyVersion | None:
+    """The version for a term starting on `day`: among those covering it, the one that starts latest."""
+    covering = [v for v in versions if _covers(v.effective_from, v.effective_until, day)]
+    return max(covering, key=lambda v: (v.effective_from, v.id), default=None)
+
+
+def _overlap_problems(policy: Policy, source: str, versions: list[PolicyVersion]) -> list[Problem]:
+    """Explicit date ranges may not overlap; an open-ended version is superseded by later ones."""
+    problems = []
+    for v in versions:
+        if v.version == policy.version:
+            problems.append(Problem(source, None, "version", f"version {v.version!r} is already published"))
+            continue
+        clash = (
+            v.effective_from == policy.effective_from
+            or (v.effective_until is not None and _covers(v.effective_from, v.effective_until, policy.effective_from))
+            or (policy.effective_until is not None
+                and _covers(policy.effective_from, policy.effective_until, v.effective_from))
+        )
+        if clash:
+            theirs = f"{v.effective_from}..{v.effective_until or 'open'}"
+            ours = f"{policy.effective_from}..{policy.effective_until or 'open'}"
+            problems.append(
+                Problem(source, None, "effective_from",
+                        f"effective dates {ours} overlap published version {v.version} ({theirs})")
+            )
+    return problems
+
+
+def _decided_terms_problems(policy: Policy, source: str, versions: list[PolicyVersion]) -> list[Problem]:
+    """Refuse a version that would take over a term whose records were already submitted or decided."""
+    problems = []
+    for term in Term.objects.filter(starts_on__gte=policy.effective_from).order_by("starts_on"):
+        if not _covers(policy.effective_from, policy.effective_until, term.starts_on):
+            continue
+        current = applicable_version(versions, term.starts_on)
+        if current is None or current.effective_from > policy.effective_from:
+            continue
+        frozen = CreditRecord.objects.filter(term=term).exclude(status=RecordStatus.DRAFT)
+        if frozen.exists():
+            problems.append(
+                Problem(source, None, "effective_from",
+                        f"term {term.code} already has submitted or decided records under version "
+                        f"{current.version}; start this version after {term.starts_on}")
+            )
+    return problems
+
+
+def policy_validate(*, text: str, source: str) -> Policy:
+    """Check a document and its dates against published versions; raise PolicyError listing problems."""
+    policy = parse_policy(text, source)
+    versions = list(PolicyVersion.objects.all())
+    if any(v.sha256 == content_sha256(text) for v in versions):
+        return policy
+    problems = _overlap_problems(policy, source, versions) + _decided_terms_problems(policy, source, versions)
+    if problems:
+        raise PolicyError(problems)
+    return policy
+
+
+@transaction.atomic
+def policy_publish(*, text: str, source: str, actor=None) -> PublishResult:
+    """Publish a policy document as a new immutable version; an identical document is not published twice."""
+    digest = content_sha256(text)
+    # Serialise publications: the overlap check must see every version published before it.
+    list(PolicyVersion.objects.select_for_update().order_by("id").values_list("id", flat=True))
+    existing = PolicyVersion.objects.filter(sha256=digest).first()
+    if existing is not None:
+        parse_policy(text, source)
+        return PublishResult(existing, False)
+    policy = policy_validate(text=text, source=source)
+    version = PolicyVersion.objects.create(
+        version=policy.version,
+        title_zh=policy.title_zh,
+        title_en=policy.title_en,
+        effective_from=policy.effective_from,
+        effective_until=policy.effective_until,
+        course_code=policy.course.code,
+        approval_stages=list(policy.approval.stages),
+        source_name=source,
+        source_text=text,
+        sha256=digest,
+        document=policy.model_dump(mode="json"),
+        published_at=timezone.now(),
+        published_by=actor,
+    )
+    AuditEvent.objects.create(
+        actor=actor, action="policy_publish", subject_type="policy_version", subject_id=str(version.id),
+        reason=f"published {source}",
+        data={"version": version.version, "sha256": digest, "effective_from": str(version.effective_from),
+              "effective_until": str(version.effective_until or "")},
+    )
+    return PublishResult(version, True)
+
+
+_compiled: dict[int, CompiledPolicy] = {}
+
+
+def policy_of(version: PolicyVersion) -> CompiledPolicy:
+    """The engine's view of a published version (cached: published versions never change)."""
+    if version.id not in _compiled:
+        _compiled[version.id] = compile_policy(Policy.model_validate(version.document))
+    return _compiled[version.id]
+
+
+def policy_for_term(*, term: Term) -> PolicyVersion:
+    """The version that applies to a term, or NoPolicyForTerm with what to do about it."""
+    version = applicable_version(list(PolicyVersion.objects.all()), term.starts_on)
+    if version is None:
+        raise NoPolicyForTerm(term)
+    return version
+
+
+@transaction.atomic
+def term_create(*, code: str, name_zh: str, name_en: str, starts_on: dt.date, ends_on: dt.date, actor=None) -> Term:
+    """Create a term; terms may not share days, so every merge date has at most one term."""
+    if ends_on < starts_on:
+        raise TermOverlap(f"term {code} ends ({ends_on}) before it starts ({starts_on})")
+    clash = Term.objects.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).first()
+    if clash is not None:
+        raise TermOverlap(
+            f"term {code} ({starts_on}..{ends_on}) overlaps {clash.code} ({clash.starts_on}..{clash.ends_on})"
+        )
+    term = Term(code=code, name_zh=name_zh, name_en=name_en, starts_on=starts_on, ends_on=ends_on)
+    term.full_clean()
+    term.save()
+    AuditEvent.objects.create(
+        actor=actor, action="term_create", subject_type="term", subject_id=str(term.id),
+        data={"code": code, "starts_on": str(starts_on), "ends_on": str(ends_on)},
+    )
+    return term

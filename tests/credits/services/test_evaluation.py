@@ -1,0 +1,230 @@
+"""Evaluation service: one draft per student and term, idempotent, adjustments instead of edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from credits.models import AuditEvent, CreditRecord, RecordKind, RecordStatus
+from credits.services.evaluation import term_evaluate
+from credits.services.policies import NoPolicyForTerm
+from tests.factories import ContributionFactory, ForgeIdentityFactory, RepositoryFactory
+
+from .rules_helpers import UTC, autumn, merged, publish, simple_policy, spring
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 12, 20, tzinfo=UTC)
+
+
+@pytest.fixture
+def setup():
+    term = autumn()
+    publish()
+    identity = ForgeIdentityFactory(login="lihua")
+    repo = RepositoryFactory(path="deepseek-ai/DeepSeek-V3", tier="standard")
+    return term, identity, repo
+
+
+def pr(identity, repo, day, **kw):
+    return ContributionFactory(identity=identity, repository=repo, merged_at=merged(day, kw.pop("month", 10)), **kw)
+
+
+def record_of(identity, term):
+    return CreditRecord.objects.get(student=identity.user, term=term, kind=RecordKind.EVALUATION)
+
+
+def set_status(record, status):
+    CreditRecord.objects.filter(id=record.id).update(status=status)
+
+
+def test_evaluation_builds_one_draft_record_with_explained_lines(setup):
+    term, identity, repo = setup
+    pr(identity, repo, 1)
+    pr(identity, repo, 2, additions=1, deletions=1)
+    report = term_evaluate(term=term, now=NOW)
+    assert report.outcomes == {"created": 1}
+    record = record_of(identity, term)
+    assert record.status == RecordStatus.DRAFT and record.credits == Decimal("0.5") and record.course_code == "AI101"
+    assert record.policy_version.version == "s1"
+    lines = list(record.lines.order_by("position"))
+    assert [(x.outcome, x.rule) for x in lines] == [("credited", "kinds.pull_request"), ("refused", "size")]
+    assert lines[1].reason == "only 2 changed lines (minimum 5)"
+    assert AuditEvent.objects.filter(action="credit_record_create", subject_id=str(record.id)).count() == 1
+
+
+def test_re_evaluation_is_idempotent(setup):
+    term, identity, repo = setup
+    pr(identity, repo, 1)
+    term_evaluate(term=term, now=NOW)
+    record = record_of(identity, term)
+    line_ids = list(record.lines.values_list("id", flat=True))
+    audits = AuditEvent.objects.count()
+    report = term_evaluate(term=term, now=NOW)
+    assert report.outcomes == {"unchanged": 1}
+    assert CreditRecord.objects.count() == 1
+    assert list(record_of(identity, term).lines.values_list("id", flat=True)) == line_ids
+    assert AuditEvent.objects.count() == audits
+
+
+def test_new_contribution_refreshes_the_draft(setup):
+    term, identity, repo = setup
+    pr(identity, repo, 1)
+    term_evaluate(term=term, now=NOW)
+    pr(identity, repo, 3)
+    assert term_evaluate(term=term, now=NOW).outcomes == {"refreshed": 1}
+    record = record_of(identity, term)
+    assert record.credits == 1 and record.lines.count() == 2
+    event = AuditEvent.objects.get(action="credit_record_refresh")
+    assert event.data["previous_credits"] == "0.50" and event.data["credits"] == "1.00"
+
+
+def test_maturing_contribution_counts_once_its_date_comes(setup):
+    term, identity, repo = setup
+    pr(identity, repo, 15, month=12)
+    term_evaluate(term=term, now=NOW)
+    line = record_of(identity, term).lines.get()
+    assert line.outcome == "pending" and line.reason == "counts from 2026-12-22"
+    term_evaluate(term=term, now=NOW + dt.timedelta(days=3))
+    assert record_of(identity, term).credits == Decimal("0.5")
+
+
+@pytest.mark.parametrize("status", [RecordStatus.SUBMITTED, RecordStatus.REJECTED])
+def test_submitted_and_rejected_records_are_never_changed(setup, status):
+    term, identity, repo = setup
+    pr(identity, repo, 1)
+    term_evaluate(term=term, now=NOW)
+    record = record_of(identity, term)
+    set_status(record, status)
+    pr(identity, repo, 2)
+    assert term_evaluate(term=term, now=NOW).outcomes == {f"left {status}": 1}
+    again = record_of(identity, term)
+    assert again.credits == Decimal("0.5") and again.lines.count() == 1 and again.status == status
+    assert not CreditRecord.objects.filter(kind=RecordKind.ADJUSTMENT).exists()
+
+
+def test_change_to_an_approved_total_becomes_one_adjustment_for_review(setup):
+    term, identity, repo = setup
+    pr(identity, repo, 1)
+    term_evaluate(term=term, now=NOW)
+    base = record_of(identity, term)
+    set_status(base, RecordStatus.APPROVED)
+    pr(identity, repo, 2)
+    assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment created": 1}
+    base.refresh_from_db()
+    assert base.credits == Decimal("0.5") and base.lines.count() == 1  # the approved record is untouched
+    adj = CreditRecord.objects.get(kind=RecordKind.ADJUSTMENT)
+    assert adj.adjusts_id == base.id and adj.status == RecordStatus.DRAFT
+    assert adj.credits == Decimal("0.5") and adj.target_credits == Decimal(1) and adj.lines.count() == 2
+    # Re-running creates nothing new.
+    assert term_evaluate(term=term, now=NOW).outcomes == {"unchanged": 1}
+    assert CreditRecord.objects.filter(kind=RecordKind.ADJUSTMENT).count() == 1
+
+
+def test_negative_adjustment_when_a_maintainer_marks_spam_after_approval(setup):
+    term, identity, repo = setup
+    first = pr(identity, repo, 1)
+    pr(identity, repo, 2)
+    term_evaluate(term=term, now=NOW)
+    base = record_of(identity, term)
+    assert base.credits == 1
+    set_status(base, RecordStatus.APPROVED)
+    first.labels = ["spam"]
+    first.save()
+    term_evaluate(term=term, now=NOW)
+    adj = CreditRecord.objects.get(kind=RecordKind.ADJUSTMENT)
+    assert adj.credits == Decimal("-0.5") and adj.target_credits == Decimal("0.5")
+
+
+def test_a_decided_adjustment_is_not_proposed_again(setup):
+    term, identity, repo = setup
+    pr(identity, repo, 1)
+    term_evaluate(term=term, now=NOW)
+    set_status(record_of(identity, term), RecordStatus.APPROVED)
+    pr(identity, repo, 2)
+    term_evaluate(term=term, now=NOW)
+    adj = CreditRecord.objects.get(kind=RecordKind.ADJUSTMENT)
+    set_status(adj, RecordStatus.REJECTED)
+    assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment already decided": 1}
+    set_status(adj, RecordStatus.APPROVED)
+    assert term_evaluate(term=term, now=NOW).outcomes == {"unchanged": 1}
+    assert CreditRecord.objects.filter(kind=RecordKind.ADJUSTMENT).count() == 1
+
+
+def test_adjustment_in_review_is_not_stacked_and_a_moot_draft_is_withdrawn(setup):
+    term, identity, repo = setup
+    pr(identity, repo, 1)
+    term_evaluate(term=term, now=NOW)
+    set_status(record_of(identity, term), RecordStatus.APPROVED)
+    extra = pr(identity, repo, 2)
+    term_evaluate(term=term, now=NOW)
+    adj = CreditRecord.objects.get(kind=RecordKind.ADJUSTMENT)
+    set_status(adj, RecordStatus.SUBMITTED)
+    pr(identity, repo, 3)
+    assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment in review": 1}
+    set_status(adj, RecordStatus.DRAFT)
+    extra.delete()
+    assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment refreshed": 1}
+    adj.refresh_from_db()
+    assert adj.credits == Decimal("0.5") and adj.target_credits == Decimal(1)
+    for c in identity.contributions.order_by("-merged_at")[:1]:
+        c.delete()
+    assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment withdrawn": 1}
+    assert not CreditRecord.objects.filter(kind=RecordKind.ADJUSTMENT).exists()
+
+
+def test_total_cap_counts_credit_approved_in_earlier_terms(setup):
+    term, identity, repo = setup
+    for day in range(1, 8):
+        pr(identity, repo, day)
+    term_evaluate(term=term, now=NOW)
+    base = record_of(identity, term)
+    assert base.credits == 2  # per-term cap
+    set_status(base, RecordStatus.APPROVED)
+    later = spring()
+    for day in range(1, 8):
+        ContributionFactory(identity=identity, repository=repo, merged_at=dt.datetime(2027, 4, day, 4, tzinfo=UTC))
+    term_evaluate(term=later, now=dt.datetime(2027, 6, 1, tzinfo=UTC))
+    assert record_of(identity, later).credits == 1  # total cap 3 minus 2 approved
+    assert record_of(identity, later).caps_applied == ["caps.per_student_total"]
+
+
+def test_a_new_version_cannot_take_over_a_term_with_decided_records(setup):
+    from credits.models import PolicyVersion
+    from credits.rules import PolicyError
+
+    term, identity, repo = setup
+    pr(identity, repo, 1)
+    term_evaluate(term=term, now=NOW)
+    base = record_of(identity, term)
+    set_status(base, RecordStatus.APPROVED)
+    with pytest.raises(PolicyError, match="term 2026-autumn already has submitted or decided records under version s1"):
+        publish(simple_policy("s2", "2026-08-20"))
+    assert not PolicyVersion.objects.filter(version="s2").exists()
+    assert CreditRecord.objects.get(id=base.id).policy_version.version == "s1"
+
+
+def test_a_draft_moves_to_the_version_that_now_applies(setup):
+    term, identity, repo = setup
+    pr(identity, repo, 1)
+    term_evaluate(term=term, now=NOW)
+    publish(simple_policy("s2", "2026-08-20").replace("points: 10", "points: 20"))
+    assert term_evaluate(term=term, now=NOW).outcomes == {"refreshed": 1}
+    record = record_of(identity, term)
+    assert record.policy_version.version == "s2" and record.credits == 1
+
+
+def test_a_record_whose_contributions_vanish_is_refreshed_to_zero(setup):
+    term, identity, repo = setup
+    c = pr(identity, repo, 1)
+    term_evaluate(term=term, now=NOW)
+    c.delete()
+    assert term_evaluate(term=term, now=NOW).outcomes == {"refreshed": 1}
+    assert record_of(identity, term).credits == 0
+
+
+def test_term_without_policy_is_a_clear_error():
+    term = spring()
+    with pytest.raises(NoPolicyForTerm, match="2027-spring"):
+        term_evaluate(term=term, now=NOW)

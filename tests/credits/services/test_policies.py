@@ -1,0 +1,99 @@
+"""Publishing policy versions and terms: immutability, overlaps, the version a term uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from credits.models import AuditEvent, PolicyVersion
+from credits.rules import PolicyError
+from credits.services.policies import (
+    NoPolicyForTerm,
+    TermOverlap,
+    policy_for_term,
+    policy_publish,
+    policy_validate,
+    term_create,
+)
+
+from .rules_helpers import DEFAULT, autumn, publish, simple_policy, spring
+
+pytestmark = pytest.mark.django_db
+
+
+def test_publishing_stores_the_source_the_document_and_an_audit_row():
+    result = policy_publish(text=DEFAULT.read_text(encoding="utf-8"), source="default.yaml")
+    version = result.version
+    assert result.created and version.version == "2026.1" and version.course_code == "AIOS1001"
+    assert version.approval_stages == ["faculty", "registrar"]
+    assert version.document["kinds"]["pull_request"]["min_changed_lines"] == 5
+    assert AuditEvent.objects.filter(action="policy_publish", subject_id=str(version.id)).exists()
+
+
+def test_publishing_the_same_file_twice_keeps_one_version():
+    first = policy_publish(text=simple_policy(), source="a.yaml")
+    again = policy_publish(text=simple_policy(), source="a.yaml")
+    assert not again.created and again.version.id == first.version.id
+    assert PolicyVersion.objects.count() == 1
+
+
+def test_overlapping_explicit_dates_are_refused_and_nothing_is_published():
+    publish(simple_policy("v1", "2026-08-01", until="2027-07-31"))
+    with pytest.raises(PolicyError) as info:
+        policy_publish(text=simple_policy("v2", "2027-02-01"), source="v2.yaml")
+    (problem,) = info.value.problems
+    assert problem.field == "effective_from" and "overlap published version v1" in problem.message
+    assert str(problem).startswith("v2.yaml: effective_from:")
+    assert list(PolicyVersion.objects.values_list("version", flat=True)) == ["v1"]
+
+
+def test_new_version_whose_range_contains_an_existing_start_is_refused():
+    publish(simple_policy("v1", "2027-08-01"))
+    with pytest.raises(PolicyError, match="overlap published version v1"):
+        policy_validate(text=simple_policy("v0", "2026-08-01", until="2027-12-31"), source="v0.yaml")
+
+
+def test_same_version_label_is_refused():
+    publish(simple_policy("v1", "2026-08-01"))
+    with pytest.raises(PolicyError, match="already published"):
+        policy_validate(text=simple_policy("v1", "2027-08-01"), source="x.yaml")
+
+
+def test_an_open_ended_version_is_superseded_by_a_later_one():
+    term = autumn()
+    publish(simple_policy("v1", "2025-08-01"))
+    assert policy_for_term(term=term).version == "v1"
+    publish(simple_policy("v2", "2026-08-15"))
+    assert policy_for_term(term=term).version == "v2"
+    later = term_create(code="2027-autumn", name_zh="2027 秋", name_en="Autumn 2027",
+                        starts_on=dt.date(2027, 9, 1), ends_on=dt.date(2028, 1, 31))
+    assert policy_for_term(term=later).version == "v2"
+
+
+def test_policy_applies_when_its_dates_cover_the_term_start():
+    publish(simple_policy("v1", "2026-08-01", until="2026-12-31"))
+    assert policy_for_term(term=autumn()).version == "v1"
+    with pytest.raises(NoPolicyForTerm, match="no published credit policy covers term 2027-spring"):
+        policy_for_term(term=spring())
+
+
+def test_a_term_without_policy_says_how_to_fix_it():
+    with pytest.raises(NoPolicyForTerm) as info:
+        policy_for_term(term=autumn())
+    assert "policy load" in str(info.value)
+
+
+def test_overlapping_terms_are_refused():
+    autumn()
+    with pytest.raises(TermOverlap, match="overlaps 2026-autumn"):
+        term_create(code="2027-winter", name_zh="冬", name_en="Winter", starts_on=dt.date(2027, 1, 15),
+                    ends_on=dt.date(2027, 2, 20))
+
+
+def test_term_code_format_is_enforced():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        term_create(code="fall26", name_zh="秋", name_en="Fall", starts_on=dt.date(2026, 9, 1),
+                    ends_on=dt.date(2027, 1, 31))
