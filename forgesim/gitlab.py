@@ -45,8 +45,8 @@ class GitLabFace(Face):
         add("GET", p + "/merge_requests", self.list_global_mrs, platform="gitlab")
 
     def extract_token(self, req: Request) -> str | None:
-        """`PRIVATE-TOKEN` header, or `Authorization: Bearer` (OAuth tokens)."""
-        token = req.headers.get("PRIVATE-TOKEN")
+        """`PRIVATE-TOKEN` header, or an OAuth token as `Authorization: Bearer` or `access_token=` (allauth's way)."""
+        token = req.headers.get("PRIVATE-TOKEN") or req.arg("access_token")
         if token:
             return token.strip()
         scheme, _, value = (req.headers.get("Authorization") or "").partition(" ")

@@ -17,6 +17,7 @@ from forgesim.github import GitHubFace
 from forgesim.gitlab import GitLabFace
 from forgesim.limits import ANONYMOUS, Budgets, Fault, Faults, Stats
 from forgesim.model import World
+from forgesim.oauth import register_oauth
 from forgesim.routing import HttpError, Request, Response, Route, Router
 
 log = logging.getLogger("forgesim")
@@ -33,6 +34,7 @@ class SimState:
         for face in (GitHubFace(), GiteeFace(), GitLabFace()):
             self.faces[face.platform] = face
             face.register(self.router)
+        self.oauth = register_oauth(self.router)
         self._register_control()
 
     def declared_limit(self, platform: str, token: str | None) -> int | None:
@@ -230,7 +232,9 @@ class Simulator:
         """Bind and serve in a daemon thread; returns self."""
         handler = type("BoundSimHandler", (SimHandler,), {"state": self.state})
         self._server = _Server((host, port), handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="forgesim", daemon=True)
+        # A short poll interval makes stop() quick (tests start and stop many simulators).
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="forgesim", daemon=True)
         self._thread.start()
         return self
 
