@@ -135,6 +135,8 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Task modules autodiscovery (which only finds APP.tasks) would miss; workers must register them.
+CELERY_IMPORTS = ["credits.tasks_rules"]
 # A late-acked task must not be redelivered while it is still running (sync walks can be long).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 

@@ -259,3 +259,30 @@ def term_evaluate(
                                   facts=grouped.get(student_id, []), now=now, actor=actor)
         report.outcomes[outcome] += 1
     return report
+
+
+def evaluation_targets(
+    *, contribution_ids: Iterable[int] = (), identity_ids: Iterable[int] = ()
+) -> dict[int, set[int]]:
+    """Which students to re-evaluate in which terms ({term id: student ids}) after contributions changed."""
+    from credits.models import Term  # local: keeps the import list above about evaluation itself
+    from credits.services.policies import NoPolicyForTerm
+
+    rows = Contribution.objects.none()
+    if contribution_ids:
+        rows = rows | Contribution.objects.filter(id__in=list(contribution_ids))
+    if identity_ids:
+        rows = rows | Contribution.objects.filter(identity_id__in=list(identity_ids))
+    facts = list(rows.exclude(merged_at=None).values_list("identity__user_id", "merged_at"))
+    targets: dict[int, set[int]] = defaultdict(set)
+    if not facts:
+        return targets
+    for term in Term.objects.all():
+        try:
+            window = term_window(term, policy_of(policy_for_term(term=term)))
+        except NoPolicyForTerm:
+            continue  # nothing can be evaluated there until a policy is published
+        for user_id, merged_at in facts:
+            if window.starts_at <= merged_at < window.ends_at:
+                targets[term.id].add(user_id)
+    return targets

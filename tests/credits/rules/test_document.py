@@ -95,7 +95,7 @@ def test_missing_required_key_points_at_its_parent():
 
 
 def test_until_before_from_is_refused():
-    text = default_text().replace("# effective_until: 2027-07-31", "effective_until: 2026-07-31")
+    text = default_text().replace("# effective_until: 2027-08-31", "effective_until: 2025-07-31")
     assert "effective_until is before effective_from" in str(refuse(text))
 
 
