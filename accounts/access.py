@@ -20,7 +20,7 @@ from .models import Department, DepartmentReviewer, ForgeIdentity, StudentProfil
 from .roles import Role, roles_of
 
 NOTHING = Q(pk__in=[])
-EVERYTHING = Q()
+EVERYTHING = Q(pk__isnull=False)  # not Q(): `Q(x) | Q()` collapses to Q(x)
 
 
 def _signed_in(user) -> bool:
