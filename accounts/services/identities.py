@@ -30,22 +30,39 @@ def _start_backfill(identity_id: int) -> None:
         task.delay_on_commit(identity_id)
 
 
-@transaction.atomic
+class _HeldByAnother(Exception):
+    """Internal: the account is linked to someone else (carries the holding identity)."""
+
+    def __init__(self, holder: ForgeIdentity) -> None:
+        super().__init__(holder.pk)
+        self.holder = holder
+
+
 def identity_link(
     *, user: User, platform: str, external_id: int, login: str, via: str, actor: User | None = None
 ) -> ForgeIdentity:
     """Link a forge account (by numeric id) to `user`; refuse one that belongs to someone else."""
-    holder = ForgeIdentity.objects.filter(platform=platform, external_id=external_id, unlinked_at__isnull=True).first()
-    if holder is not None and holder.user_id != user.pk:
-        AuditEvent.objects.create(
-            actor=actor or user, action="identity_link_refused", subject_type="forge_identity",
-            subject_id=str(holder.pk), reason="already linked to another person",
-            data={"platform": platform, "external_id": external_id, "login": login, "requested_for": user.pk},
-        )
+    try:
+        return _link(user=user, platform=platform, external_id=external_id, login=login, via=via, actor=actor)
+    except _HeldByAnother as held:
+        # The refusal is recorded in its own transaction: the link rolled back, the audit row must not.
+        _record_refusal(holder=held.holder, user=user, platform=platform, external_id=external_id, login=login,
+                        actor=actor)
         raise IdentityConflict(
             _("%(platform)s account %(login)s is already linked to another person.")
             % {"platform": platform, "login": login}
-        )
+        ) from None
+
+
+def _active_holder(platform: str, external_id: int) -> ForgeIdentity | None:
+    return ForgeIdentity.objects.filter(platform=platform, external_id=external_id, unlinked_at__isnull=True).first()
+
+
+@transaction.atomic
+def _link(*, user: User, platform: str, external_id: int, login: str, via: str, actor: User | None) -> ForgeIdentity:
+    holder = _active_holder(platform, external_id)
+    if holder is not None and holder.user_id != user.pk:
+        raise _HeldByAnother(holder)
     if holder is not None:
         # Re-linking the same account refreshes the login and the verification.
         ForgeIdentity.objects.filter(pk=holder.pk).update(
@@ -61,6 +78,10 @@ def identity_link(
                 verified_at=timezone.now(), verified_by=actor if via == Verification.OPERATOR else None,
             )
     except IntegrityError as exc:
+        # Either someone else linked this account a moment ago, or `user` already has one on this forge.
+        holder = _active_holder(platform, external_id)
+        if holder is not None and holder.user_id != user.pk:
+            raise _HeldByAnother(holder) from exc
         raise IdentityConflict(
             _("%(user)s already has a linked %(platform)s account; unlink it first.")
             % {"user": user, "platform": platform}
@@ -71,6 +92,16 @@ def identity_link(
     )
     _start_backfill(identity.pk)
     return identity
+
+
+@transaction.atomic
+def _record_refusal(*, holder: ForgeIdentity, user: User, platform: str, external_id: int, login: str,
+                    actor: User | None) -> None:
+    AuditEvent.objects.create(
+        actor=actor or user, action="identity_link_refused", subject_type="forge_identity",
+        subject_id=str(holder.pk), reason="already linked to another person",
+        data={"platform": platform, "external_id": external_id, "login": login, "requested_for": user.pk},
+    )
 
 
 @transaction.atomic

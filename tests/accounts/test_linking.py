@@ -1,0 +1,217 @@
+"""Linking forge accounts by OAuth end to end (Django test client + forgesim over HTTP), and unlinking."""
+from __future__ import annotations
+
+import pytest
+from allauth.socialaccount.models import SocialAccount, SocialToken
+from django.core.exceptions import ImproperlyConfigured
+
+from accounts.models import ForgeIdentity, Verification
+from accounts.providers.config import socialaccount_providers
+from accounts.services.identities import IdentityNotLinked, identity_unlink
+from credits.models import AuditEvent
+from tests.accounts.linking_fixtures import WANGXM, consent, link_via_oauth, oauth_sim, start_link  # noqa: F401
+from tests.factories import ForgeIdentityFactory, StudentProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def student_client(client):
+    """A signed-in student (by the university account, not a forge)."""
+    profile = StudentProfileFactory(student_id="202600001", name="王小明")
+    client.force_login(profile.user)
+    client.user = profile.user
+    return client
+
+
+@pytest.mark.parametrize("platform", ["github", "gitee", "gitlab"])
+@pytest.mark.usefixtures("oauth_sim")
+def test_linking_by_oauth_stores_the_forges_numeric_id_verified_by_oauth(student_client, platform):
+    login, uid = WANGXM[platform]
+
+    resp = link_via_oauth(student_client, platform, login)
+
+    assert resp.status_code == 302 and resp["Location"] == "/accounts/forges/"
+    identity = ForgeIdentity.objects.get(user=student_client.user, platform=platform)
+    assert (identity.external_id, identity.login, identity.verified_via) == (uid, login, Verification.OAUTH)
+    assert identity.verified_by is None and identity.unlinked_at is None
+    assert AuditEvent.objects.filter(action="identity_link", subject_id=str(identity.pk)).count() == 1
+    # allauth keeps nothing of its own: no social account row, and no token anywhere.
+    assert not SocialAccount.objects.exists() and not SocialToken.objects.exists()
+
+
+@pytest.mark.usefixtures("oauth_sim")
+def test_authorize_redirect_goes_to_the_configured_github_url_not_the_import_time_one(sim, student_client):
+    authorize_url = start_link(student_client, "github")
+
+    assert authorize_url.startswith(sim.github_url + "/login/oauth/authorize?")
+    assert "client_id=xuefen-test-github" in authorize_url
+    assert "process" not in authorize_url  # our state stays in our session; only its id travels
+
+
+@pytest.mark.usefixtures("oauth_sim")
+def test_linked_accounts_appear_on_my_forge_accounts_page(student_client):
+    link_via_oauth(student_client, "gitee", "wangxm")
+
+    page = student_client.get("/accounts/forges/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "我的代码平台账户" in text and "wangxm" in text and "2001" in text
+    assert "通过 OAuth 验证" in text or "verified by OAuth" in text
+    assert "/accounts/oauth/github/login/" in text  # GitHub and GitLab still offer a link button
+
+
+@pytest.mark.usefixtures("oauth_sim")
+def test_page_speaks_english_when_asked(student_client):
+    page = student_client.get("/accounts/forges/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "My forge accounts" in page.content.decode()
+
+
+@pytest.mark.usefixtures("oauth_sim")
+def test_account_linked_to_someone_else_is_refused_with_a_page_and_an_audit_row(student_client):
+    other = ForgeIdentityFactory(platform="github", external_id=1001, login="wangxm-ai")
+
+    resp = link_via_oauth(student_client, "github", "wangxm-ai")
+
+    assert resp.status_code == 409
+    assert "wangxm-ai" in resp.content.decode()
+    assert not ForgeIdentity.objects.filter(user=student_client.user).exists()
+    refusal = AuditEvent.objects.get(action="identity_link_refused")
+    assert refusal.subject_id == str(other.pk) and refusal.data["requested_for"] == student_client.user.pk
+
+
+@pytest.mark.usefixtures("oauth_sim")
+def test_second_account_on_the_same_forge_is_refused_until_the_first_is_unlinked(student_client):
+    link_via_oauth(student_client, "gitlab", "wangxm")
+
+    resp = link_via_oauth(student_client, "gitlab", "lihua")
+
+    assert resp.status_code == 409
+    assert list(ForgeIdentity.objects.filter(user=student_client.user).values_list("login", flat=True)) == ["wangxm"]
+
+
+@pytest.mark.usefixtures("oauth_sim")
+def test_denied_authorization_links_nothing_and_says_so(student_client):
+    resp = link_via_oauth(student_client, "github", "wangxm-ai", decision="deny")
+
+    assert resp.status_code == 400
+    assert 'data-kind="denied"' in resp.content.decode()
+    assert not ForgeIdentity.objects.exists()
+
+
+@pytest.mark.usefixtures("oauth_sim")
+def test_replayed_callback_is_refused_and_links_nothing_more(student_client):
+    callback = consent(start_link(student_client, "gitee"), login="wangxm")
+    assert student_client.get(callback).status_code == 302
+    ForgeIdentity.objects.all().update(unlinked_at="2026-01-01T00:00:00Z")
+
+    replay = student_client.get(callback)
+
+    assert replay.status_code == 400 and 'data-kind="state"' in replay.content.decode()
+    assert ForgeIdentity.objects.filter(unlinked_at__isnull=True).count() == 0
+
+
+@pytest.mark.usefixtures("oauth_sim")
+def test_mismatched_state_is_refused(student_client):
+    callback = consent(start_link(student_client, "github"), login="wangxm-ai")
+    forged = callback.split("state=")[0] + "state=not-the-one-we-issued"
+
+    resp = student_client.get(forged)
+
+    assert resp.status_code == 400 and 'data-kind="state"' in resp.content.decode()
+    assert not ForgeIdentity.objects.exists()
+
+
+@pytest.mark.usefixtures("oauth_sim")
+def test_expired_session_between_start_and_callback_links_nothing(student_client):
+    callback = consent(start_link(student_client, "gitlab"), login="wangxm")
+    student_client.session.flush()
+    student_client.cookies.clear()
+
+    resp = student_client.get(callback)
+
+    assert resp.status_code == 400 and 'data-kind="state"' in resp.content.decode()
+    assert not ForgeIdentity.objects.exists()
+
+
+@pytest.mark.usefixtures("oauth_sim")
+def test_a_forge_account_cannot_be_used_to_sign_in(client):
+    resp = client.post("/accounts/oauth/github/login/", {"process": "login"})
+    callback = consent(resp["Location"], login="wangxm-ai")
+
+    resp = client.get(callback)
+
+    assert resp.status_code == 403 and 'data-kind="sign-in"' in resp.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert not ForgeIdentity.objects.exists() and not SocialAccount.objects.exists()
+
+
+@pytest.mark.usefixtures("oauth_sim")
+def test_unlink_frees_the_account_keeps_the_row_and_audits(student_client):
+    link_via_oauth(student_client, "github", "wangxm-ai")
+    identity = ForgeIdentity.objects.get()
+
+    resp = student_client.post(f"/accounts/forges/{identity.pk}/unlink/")
+
+    assert resp.status_code == 302
+    identity.refresh_from_db()
+    assert identity.unlinked_at is not None
+    assert AuditEvent.objects.filter(action="identity_unlink", subject_id=str(identity.pk)).exists()
+    page = student_client.get("/accounts/forges/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="past-accounts"' in page and "wangxm-ai" in page
+    # The freed account can be linked again (a new row; the old one keeps its history).
+    assert link_via_oauth(student_client, "github", "wangxm-ai").status_code == 302
+    assert ForgeIdentity.objects.filter(external_id=1001).count() == 2
+
+
+def test_nobody_can_unlink_someone_elses_identity(student_client):
+    other = ForgeIdentityFactory(platform="gitee")
+
+    resp = student_client.post(f"/accounts/forges/{other.pk}/unlink/")
+
+    assert resp.status_code == 404
+    other.refresh_from_db()
+    assert other.unlinked_at is None
+    with pytest.raises(IdentityNotLinked):
+        identity_unlink(identity_id=other.pk, user=student_client.user)
+
+
+def test_unlink_is_post_only(student_client):
+    identity = ForgeIdentityFactory(user=student_client.user)
+
+    assert student_client.get(f"/accounts/forges/{identity.pk}/unlink/").status_code == 405
+
+
+def test_page_requires_sign_in(client):
+    resp = client.get("/accounts/forges/")
+
+    assert resp.status_code == 302 and resp["Location"].startswith("/accounts/login/")
+
+
+def test_forge_without_an_oauth_app_offers_no_link_button(settings, student_client):
+    settings.SOCIALACCOUNT_PROVIDERS = socialaccount_providers(
+        github_url="https://github.com", gitee_url="https://gitee.com", gitee_api_url="https://gitee.com/api/v5",
+        gitlab_url="https://gitlab.com", clients={"gitee": ("id", "secret")},
+    )
+
+    text = student_client.get("/accounts/forges/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "/accounts/oauth/gitee/login/" in text
+    assert "/accounts/oauth/github/login/" not in text and "/accounts/oauth/gitlab/login/" not in text
+
+
+def test_client_id_without_secret_fails_loudly():
+    with pytest.raises(ImproperlyConfigured, match="GITHUB_CLIENT_SECRET"):
+        socialaccount_providers(github_url="x", gitee_url="x", gitee_api_url="x", gitlab_url="x",
+                                clients={"github": ("id", "")})
+
+
+def test_university_sso_is_configured_only_when_its_server_url_is_set():
+    base = {"github_url": "x", "gitee_url": "x", "gitee_api_url": "x", "gitlab_url": "x", "clients": {}}
+
+    assert "openid_connect" not in socialaccount_providers(**base, oidc={"server_url": ""})
+    sso = socialaccount_providers(**base, oidc={"server_url": "https://idp.example.edu.cn", "client_id": "c",
+                                                "secret": "s"})["openid_connect"]["APPS"][0]
+    assert sso["provider_id"] == "university" and sso["settings"]["server_url"] == "https://idp.example.edu.cn"
