@@ -248,7 +248,7 @@ class GiteeClient:
         return self._rate
 
 
-_POOLS: dict[tuple[str, ...], TokenPool] = {}
+_POOLS: dict[tuple[str, tuple[str, ...]], TokenPool] = {}
 
 
 def client_from_settings(*, token: str | None = None) -> GiteeClient:
@@ -256,5 +256,5 @@ def client_from_settings(*, token: str | None = None) -> GiteeClient:
     from django.conf import settings
 
     tokens = tuple(settings.FORGE_TOKENS.get("gitee") or ())
-    pool = _POOLS.setdefault(tokens, TokenPool("gitee", list(tokens)))
+    pool = _POOLS.setdefault((settings.GITEE_API_URL, tokens), TokenPool("gitee", list(tokens)))
     return GiteeClient(settings.GITEE_API_URL, token=token, pool=pool)

@@ -314,7 +314,7 @@ class GitLabClient:
         return self._rate
 
 
-_POOLS: dict[tuple[str, ...], TokenPool] = {}
+_POOLS: dict[tuple[str, tuple[str, ...]], TokenPool] = {}
 
 
 def client_from_settings(*, token: str | None = None) -> GitLabClient:
@@ -322,5 +322,5 @@ def client_from_settings(*, token: str | None = None) -> GitLabClient:
     from django.conf import settings
 
     tokens = tuple(settings.FORGE_TOKENS.get("gitlab") or ())
-    pool = _POOLS.setdefault(tokens, TokenPool("gitlab", list(tokens)))
+    pool = _POOLS.setdefault((settings.GITLAB_URL, tokens), TokenPool("gitlab", list(tokens)))
     return GitLabClient(settings.GITLAB_URL, token=token, pool=pool)
