@@ -54,3 +54,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from . import admin_rules  # noqa: E402,F401  (terms, policy versions and credit records: issue 5)
