@@ -18,6 +18,7 @@ class Face:
 
     platform = ""
     prefix = ""
+    limit_headers_on_5xx = True  # False where 5xx come from a proxy that knows nothing of the app's limits
 
     def register(self, router: Router) -> None:
         """Add this face's routes."""

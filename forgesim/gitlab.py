@@ -31,6 +31,9 @@ class GitLabFace(Face):
 
     platform = "gitlab"
     prefix = "/gitlab/api/v4"
+    # A 502/503 comes from the load balancer, without the app's RateLimit-* headers; were they present,
+    # python-gitlab would sleep until RateLimit-Reset before retrying a transient error.
+    limit_headers_on_5xx = False
 
     def register(self, router: Router) -> None:
         """Add the GitLab routes."""

@@ -123,7 +123,8 @@ class SimState:
             if resp.status != 304 and not resp.free:
                 budget.spend()
                 spent = True
-        resp.headers.update(face.limit_headers(budget, resource, now))
+        if resp.status < 500 or face.limit_headers_on_5xx:
+            resp.headers.update(face.limit_headers(budget, resource, now))
         if fault and fault.kind == "rate_limit" and platform == "github":
             resp.headers["x-ratelimit-remaining"] = "0"
         self.stats.record(platform=platform, endpoint=endpoint, token=key, status=resp.status, spent=spent,
