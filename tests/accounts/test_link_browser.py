@@ -9,7 +9,7 @@ import pytest
 
 from accounts.models import ForgeIdentity, Verification
 from credits.models import AuditEvent
-from tests.accounts.linking_fixtures import WANGXM, oauth_sim  # noqa: F401
+from tests.accounts.linking_fixtures import WANGXM, eager_backfill, oauth_sim  # noqa: F401
 from tests.conftest import require_service
 from tests.factories import PASSWORD, ForgeIdentityFactory, StudentProfileFactory
 
@@ -51,19 +51,6 @@ def page(chromium):
         yield context.new_page()
     finally:
         context.close()
-
-
-@pytest.fixture
-def eager_backfill():
-    """Run the backfill a link starts in-process, so no test leaves a message on a shared broker."""
-    from config.celery import app
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = saved
 
 
 @pytest.fixture

@@ -8,9 +8,16 @@ from django.core.exceptions import ImproperlyConfigured
 from accounts.models import ForgeIdentity, Verification
 from accounts.providers.config import socialaccount_providers
 from accounts.services.identities import IdentityNotLinked, identity_unlink
-from credits.models import AuditEvent
-from tests.accounts.linking_fixtures import WANGXM, consent, link_via_oauth, oauth_sim, start_link  # noqa: F401
-from tests.factories import ForgeIdentityFactory, StudentProfileFactory
+from credits.models import AuditEvent, Contribution
+from tests.accounts.linking_fixtures import (  # noqa: F401
+    WANGXM,
+    consent,
+    eager_backfill,
+    link_via_oauth,
+    oauth_sim,
+    start_link,
+)
+from tests.factories import ForgeIdentityFactory, RepositoryFactory, StudentProfileFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +45,18 @@ def test_linking_by_oauth_stores_the_forges_numeric_id_verified_by_oauth(student
     assert AuditEvent.objects.filter(action="identity_link", subject_id=str(identity.pk)).count() == 1
     # allauth keeps nothing of its own: no social account row, and no token anywhere.
     assert not SocialAccount.objects.exists() and not SocialToken.objects.exists()
+
+
+@pytest.mark.usefixtures("oauth_sim", "eager_backfill")
+def test_linking_starts_a_backfill_that_brings_in_past_merged_work(student_client, django_capture_on_commit_callbacks):
+    RepositoryFactory(platform="github", path="deepseek-ai/DeepSeek-V3", external_id=100001)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        link_via_oauth(student_client, "github", "wangxm-ai")
+
+    assert len(callbacks) == 1  # exactly one backfill queued, after the link committed
+    identity = ForgeIdentity.objects.get(user=student_client.user)
+    assert list(Contribution.objects.filter(identity=identity).values_list("number", flat=True)) == [101]
 
 
 @pytest.mark.usefixtures("oauth_sim")
@@ -215,3 +234,59 @@ def test_university_sso_is_configured_only_when_its_server_url_is_set():
     sso = socialaccount_providers(**base, oidc={"server_url": "https://idp.example.edu.cn", "client_id": "c",
                                                 "secret": "s"})["openid_connect"]["APPS"][0]
     assert sso["provider_id"] == "university" and sso["settings"]["server_url"] == "https://idp.example.edu.cn"
+
+
+@pytest.fixture
+def sso_request(settings, rf):
+    """A request inside allauth's context, with university SSO configured (there is no IdP to dance with)."""
+    from allauth.core import context
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.db import SessionStore
+
+    settings.SOCIALACCOUNT_PROVIDERS = socialaccount_providers(
+        github_url="x", gitee_url="x", gitee_api_url="x", gitlab_url="x", clients={},
+        oidc={"server_url": "https://idp.example.edu.cn", "client_id": "c", "secret": "s"},
+    )
+    request = rf.get("/accounts/oauth/oidc/university/login/callback/")
+    request.session, request.user = SessionStore(), AnonymousUser()
+    with context.request_context(request):
+        yield request
+
+
+def sso_login(sub: str, claims: dict):
+    from allauth.socialaccount.models import SocialLogin
+
+    return SocialLogin(account=SocialAccount(provider="university", uid=sub, extra_data={"userinfo": claims}))
+
+
+def test_first_university_sso_sign_in_attaches_to_the_rostered_student(sso_request):
+    from accounts.linking.adapter import SocialAccountAdapter
+
+    profile = StudentProfileFactory(student_id="202600042")
+    login = sso_login("sub-42", {"sub": "sub-42", "preferred_username": "202600042"})
+
+    SocialAccountAdapter().pre_social_login(sso_request, login)
+
+    assert SocialAccount.objects.get(provider="university", uid="sub-42").user == profile.user
+    assert not SocialToken.objects.exists()
+
+
+def test_university_sso_for_someone_not_on_the_roster_is_refused(sso_request):
+    from allauth.core.exceptions import ImmediateHttpResponse
+
+    from accounts.linking.adapter import SocialAccountAdapter
+
+    with pytest.raises(ImmediateHttpResponse) as refused:
+        SocialAccountAdapter().pre_social_login(sso_request, sso_login("sub-x", {"preferred_username": "nobody"}))
+
+    assert refused.value.response.status_code == 403
+    assert not SocialAccount.objects.exists()
+
+
+def test_sign_in_page_offers_university_sso_only_when_configured(sso_request, client, settings):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "/accounts/oauth/oidc/university/login/" in page and "使用 University SSO 登录" in page
+
+    settings.SOCIALACCOUNT_PROVIDERS = {k: v for k, v in settings.SOCIALACCOUNT_PROVIDERS.items()
+                                        if k != "openid_connect"}
+    assert "/oidc/" not in client.get("/accounts/login/").content.decode()
