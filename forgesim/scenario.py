@@ -53,10 +53,10 @@ def _time(value: Any) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    return parse_time(str(value))
+    return parse_time(str(value)).astimezone(UTC)
 
 
 def _user(data: dict[str, Any]) -> SimUser:
