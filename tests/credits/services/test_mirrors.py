@@ -1,0 +1,157 @@
+"""Mirrors counted once: copies found by SHA or by mirror registration, the earliest merge credited."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import ForgeIdentity
+from credits.models import AuditEvent, Contribution
+from credits.services.mirrors import duplicates_mark
+from credits.services.registry import repository_add
+from credits.services.sync import repository_sync
+from tests.factories import ContributionFactory, ForgeIdentityFactory, RepositoryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+T0 = timezone.make_aware(dt.datetime(2026, 3, 1, 12, 0), dt.UTC)
+SHA_A, SHA_B = "a" * 40, "b" * 40
+
+
+def _pair(user=None):
+    """One person's GitHub and Gitee identities."""
+    user = user or UserFactory()
+    return (ForgeIdentityFactory(user=user, platform="github"), ForgeIdentityFactory(user=user, platform="gitee"))
+
+
+def _contribution(identity, *, merged_at, repository=None, **kwargs):
+    repository = repository or RepositoryFactory(platform=identity.platform)
+    return ContributionFactory(identity=identity, repository=repository, merged_at=merged_at, **kwargs)
+
+
+def test_same_head_sha_on_two_forges_is_credited_once_to_the_earlier_merge():
+    github, gitee = _pair()
+    later = _contribution(gitee, merged_at=T0 + dt.timedelta(hours=1), head_sha=SHA_A)
+    earlier = _contribution(github, merged_at=T0, head_sha=SHA_A)
+    assert duplicates_mark(contribution_ids=[later.pk]) == 1
+    later.refresh_from_db()
+    earlier.refresh_from_db()
+    assert earlier.duplicate_of_id is None
+    assert later.duplicate_of_id == earlier.pk
+    assert later.duplicate_reason.startswith("same commit aaaaaaaaaaaa as github:")
+    assert AuditEvent.objects.filter(action="contribution_duplicate", subject_id=str(later.pk)).count() == 1
+
+
+def test_a_merge_sha_matching_the_other_copys_head_sha_is_the_same_change():
+    github, gitee = _pair()
+    first = _contribution(github, merged_at=T0, head_sha=SHA_B, merge_commit_sha=SHA_A)
+    copy = _contribution(gitee, merged_at=T0 + dt.timedelta(days=2), head_sha=SHA_A)
+    duplicates_mark(contribution_ids=[first.pk])
+    copy.refresh_from_db()
+    assert copy.duplicate_of_id == first.pk
+
+
+def test_unrelated_contributions_are_left_alone_and_rerunning_changes_nothing():
+    github, gitee = _pair()
+    a = _contribution(github, merged_at=T0, head_sha=SHA_A)
+    b = _contribution(gitee, merged_at=T0, head_sha=SHA_B, title="Something else")
+    assert duplicates_mark(contribution_ids=[a.pk, b.pk]) == 0
+    assert not Contribution.objects.filter(duplicate_of__isnull=False).exists()
+    copy = _contribution(gitee, merged_at=T0 + dt.timedelta(hours=3), head_sha=SHA_A)
+    assert duplicates_mark(contribution_ids=[copy.pk]) == 1
+    assert duplicates_mark(contribution_ids=[a.pk, copy.pk]) == 0  # idempotent
+    assert AuditEvent.objects.filter(subject_type="contribution").count() == 1
+
+
+def test_an_earlier_copy_arriving_later_takes_the_credit_over():
+    github, gitee = _pair()
+    gitlab_identity = ForgeIdentityFactory(user=github.user, platform="gitlab")
+    first_seen = _contribution(github, merged_at=T0 + dt.timedelta(hours=2), head_sha=SHA_A)
+    second = _contribution(gitee, merged_at=T0 + dt.timedelta(hours=3), head_sha=SHA_A)
+    duplicates_mark(contribution_ids=[second.pk])
+    assert Contribution.objects.get(pk=second.pk).duplicate_of_id == first_seen.pk
+    oldest = _contribution(gitlab_identity, merged_at=T0, head_sha=SHA_A)  # a backfill finds an older copy
+    assert duplicates_mark(contribution_ids=[oldest.pk]) == 2
+    rows = {c.pk: c for c in Contribution.objects.all()}
+    assert rows[oldest.pk].duplicate_of_id is None
+    assert rows[first_seen.pk].duplicate_of_id == oldest.pk and rows[second.pk].duplicate_of_id == oldest.pk
+
+
+def test_equal_merge_times_break_ties_deterministically_source_before_mirror():
+    github, gitee = _pair()
+    source = RepositoryFactory(platform="github")
+    mirror = RepositoryFactory(platform="gitee", mirror_of=source)
+    on_mirror = _contribution(gitee, merged_at=T0, repository=mirror, head_sha=SHA_A)
+    on_source = _contribution(github, merged_at=T0, repository=source, head_sha=SHA_A)
+    duplicates_mark(contribution_ids=[on_mirror.pk, on_source.pk])
+    assert Contribution.objects.get(pk=on_mirror.pk).duplicate_of_id == on_source.pk
+    assert Contribution.objects.get(pk=on_source.pk).duplicate_of_id is None
+
+
+def test_registered_mirror_without_shared_sha_matches_same_person_and_title():
+    github, gitee = _pair()
+    source = RepositoryFactory(platform="github")
+    mirror = RepositoryFactory(platform="gitee", mirror_of=source)
+    original = _contribution(github, merged_at=T0, repository=source, title="Fix  dtype promotion", head_sha=SHA_A)
+    reapplied = _contribution(gitee, merged_at=T0 + dt.timedelta(days=1), repository=mirror,
+                              title="fix dtype promotion", head_sha=SHA_B)
+    duplicates_mark(contribution_ids=[reapplied.pk])
+    reapplied.refresh_from_db()
+    assert reapplied.duplicate_of_id == original.pk
+    assert reapplied.duplicate_reason.startswith(f"mirror of {source.spec}#{original.number}")
+
+
+def test_mirror_matching_needs_the_same_person_a_close_merge_and_a_registered_mirror():
+    github, gitee = _pair()
+    stranger = ForgeIdentityFactory(platform="gitee")
+    source = RepositoryFactory(platform="github")
+    mirror = RepositoryFactory(platform="gitee", mirror_of=source)
+    unrelated = RepositoryFactory(platform="gitee")
+    _contribution(github, merged_at=T0, repository=source, title="Add docs")
+    others = [
+        _contribution(stranger, merged_at=T0, repository=mirror, title="Add docs"),  # someone else
+        _contribution(gitee, merged_at=T0 + dt.timedelta(days=90), repository=mirror, title="Add docs"),  # too late
+        _contribution(gitee, merged_at=T0, repository=unrelated, title="Add docs"),  # not a mirror
+    ]
+    assert duplicates_mark(contribution_ids=[c.pk for c in others]) == 0
+
+
+def test_a_cleared_mirror_link_restores_the_credit_on_the_next_mark():
+    github, gitee = _pair()
+    source = RepositoryFactory(platform="github")
+    mirror = RepositoryFactory(platform="gitee", mirror_of=source)
+    _contribution(github, merged_at=T0, repository=source, title="Add docs")
+    copy = _contribution(gitee, merged_at=T0 + dt.timedelta(hours=1), repository=mirror, title="Add docs")
+    duplicates_mark(contribution_ids=[copy.pk])
+    assert Contribution.objects.get(pk=copy.pk).duplicate_of_id is not None
+    mirror.mirror_of = None
+    mirror.save()
+    assert duplicates_mark(contribution_ids=[copy.pk]) == 1
+    copy.refresh_from_db()
+    assert copy.duplicate_of_id is None and copy.duplicate_reason == ""
+
+
+def test_mirrored_pr_synced_from_github_and_gitee_is_counted_once_and_shown_so(sim, world, client):
+    """The demo's Paddle change exists on GitHub and on its Gitee mirror with the same SHAs."""
+    source = repository_add(spec="github:PaddlePaddle/Paddle")
+    mirror = repository_add(spec="gitee:paddlepaddle/Paddle", mirror_of="github:PaddlePaddle/Paddle")
+    assert mirror.mirror_of == source
+    user = UserFactory()
+    lihua = world.users["lihua"]
+    for platform, uid, login in (("gitee", lihua.gitee_id, lihua.gitee_login),
+                                 ("github", lihua.github_id, lihua.github_login)):
+        ForgeIdentity.objects.create(user=user, platform=platform, external_id=uid, login=login,
+                                     verified_via="operator", verified_at=timezone.now())
+    repository_sync(repository_id=mirror.pk)  # the mirror's copy arrives first, merged an hour later
+    repository_sync(repository_id=source.pk)
+    on_github = Contribution.objects.get(platform="github")
+    on_gitee = Contribution.objects.get(platform="gitee")
+    assert on_github.duplicate_of_id is None
+    assert on_gitee.duplicate_of_id == on_github.pk
+    assert "github:PaddlePaddle/Paddle#70001" in on_gitee.duplicate_reason
+    assert Contribution.objects.filter(identity__user=user, duplicate_of__isnull=True).count() == 1
+
+    client.force_login(user)
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert page.count("mirror, counted once") == 1
