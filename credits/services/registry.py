@@ -59,6 +59,11 @@ def _save(platform: str, forge_repo: ForgeRepo, *, tier: str, actor, mirror_of: 
                          "added_by": actor},
     )
     SyncState.objects.get_or_create(repository=repository)
+    if repository.contributions.exists():
+        # A mirror link added or removed changes which stored copies earn the credit.
+        from credits.services.mirrors import duplicates_mark
+
+        duplicates_mark(contribution_ids=list(repository.contributions.values_list("id", flat=True)))
     AuditEvent.objects.create(
         actor=actor, action="repository_add" if created else "repository_update", subject_type="repository",
         subject_id=str(repository.pk), data={"spec": repository.spec, "tier": tier,
