@@ -6,6 +6,7 @@ import warnings
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from credits.forges import client_for
 from credits.forges.base import (
@@ -174,3 +175,14 @@ def test_unchanged_first_page_answers_304_and_costs_no_budget(client):
     pages = list(client.pull_pages(TOOLKIT, etag=etag))
     assert len(pages) == 1 and pages[0].not_modified
     assert client.requests_spent == spent
+
+
+def test_rate_hints_on_a_5xx_are_dropped_so_python_gitlab_backs_off_briefly(client):
+    """python-gitlab sleeps until RateLimit-Reset / Retry-After before retrying a 5xx; a worker must not."""
+    response = requests.Response()
+    response.status_code = 503
+    response.headers.update({"RateLimit-Reset": str(int(time.time()) + 60), "Retry-After": "60",
+                             "RateLimit-Remaining": "5", "RateLimit-Limit": "2000"})
+    client._on_response(response)
+    assert "RateLimit-Reset" not in response.headers and "Retry-After" not in response.headers
+    assert client.rate_status().remaining == 5  # the budget was still noted first

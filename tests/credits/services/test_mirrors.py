@@ -155,3 +155,17 @@ def test_mirrored_pr_synced_from_github_and_gitee_is_counted_once_and_shown_so(s
     client.force_login(user)
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert page.count("mirror, counted once") == 1
+
+
+def test_registering_a_mirror_later_marks_copies_already_stored(sim):
+    from django.core.management import call_command
+
+    source = repository_add(spec="github:PaddlePaddle/Paddle")
+    mirror = repository_add(spec="gitee:paddlepaddle/Paddle")  # first registered as independent
+    github, gitee = _pair()
+    _contribution(github, merged_at=T0, repository=source, title="Add docs", head_sha=SHA_A)
+    copy = _contribution(gitee, merged_at=T0 + dt.timedelta(hours=1), repository=mirror, title="Add docs",
+                         head_sha=SHA_B)
+    call_command("add_repository", "gitee:paddlepaddle/Paddle", "--mirror-of", "github:PaddlePaddle/Paddle")
+    copy.refresh_from_db()
+    assert copy.duplicate_reason.startswith("mirror of github:PaddlePaddle/Paddle#")
