@@ -47,6 +47,8 @@ OBJECTS = ["RoPE scaling", "FP8 kernels", "tokenizer edge cases", "KV cache evic
            "beam search", "multimodal preprocessing", "benchmark script", "dataloader memory leak"]
 GITEE_TITLES = ["修复算子精度问题", "完善中文文档", "新增昇腾后端支持", "优化内存占用", "修复编译告警",
                 "补充单元测试", "更新安装说明", "修复分布式训练死锁"]
+# One shared string per title (a million distinct-but-equal strings would cost ~70 MB).
+TITLES = [f"{verb} {obj}" for verb in VERBS for obj in OBJECTS]
 LABEL_SETS = [(), (), (), ("bug",), ("enhancement",), ("documentation",), ("good first issue",),
               ("bug", "ready"), ("performance",)]
 REFS = [f"{kind}/{topic}" for kind in ("fix", "feat", "docs", "perf") for topic in
@@ -246,7 +248,7 @@ def _make_pull(world: World, rng: random.Random, repo: SimRepo, author: str, cre
     number = next_number[repo.spec]
     next_number[repo.spec] = number + 1
     title = (rng.choice(GITEE_TITLES) if repo.platform == "gitee" and rng.random() < 0.6
-             else f"{rng.choice(VERBS)} {rng.choice(OBJECTS)}")
+             else rng.choice(TITLES))
     pull = SimPull(
         platform=repo.platform, repo_path=repo.path, number=number, id=world.next_id("pull"), author=author,
         title=title, state=state, created_at=created, updated_at=updated, merged_at=merged_at,

@@ -99,6 +99,9 @@ def _candidates(req: Request, selectors: dict[str, list[str]]) -> Iterable[SimPu
     world = req.world
     if selectors["author"]:
         users = [world.user_by_login("github", login) for login in selectors["author"]]
+        if None in users:
+            raise ValueError("The listed users cannot be searched either because the users do not exist "
+                             "or you do not have permission to view the users.")
         pulls: Iterable[SimPull] = [p for u in users if u for p in world.pulls_by_author(u.key)
                                     if p.platform == "github"]
     elif selectors["repo"]:

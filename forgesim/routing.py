@@ -123,6 +123,7 @@ class Router:
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
         """(route, decoded params, path_exists_for_other_method)."""
         path_seen = False
+        method = "GET" if method == "HEAD" else method  # HEAD is GET without the body
         for route in self.routes:
             m = route.pattern.fullmatch(path)
             if m is None:

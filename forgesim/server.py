@@ -118,7 +118,7 @@ class SimState:
         else:
             resp = self._call(route, req)
             resp.resource = resource
-            if resp.status == 200 and req.method == "GET" and resp.body is not None:
+            if resp.status == 200 and req.method in ("GET", "HEAD") and resp.body is not None:
                 self._etag(req, resp)
             if resp.status != 304 and not resp.free:
                 budget.spend()
@@ -191,7 +191,7 @@ class SimHandler(BaseHTTPRequestHandler):
         except Exception:  # a simulator bug must still answer, or clients hang on keep-alive
             log.exception("forgesim: %s %s", self.command, self.path)
             resp = Response(500, {"message": "forgesim internal error"})
-        data = encode(resp) if self.command != "HEAD" else b""
+        data = encode(resp)
         self.send_response(resp.status)
         for name, value in resp.headers.items():
             self.send_header(name, value)
@@ -199,7 +199,7 @@ class SimHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", resp.content_type)
         self.send_header("Content-Length", str(len(data)) if resp.status != 304 else "0")
         self.end_headers()
-        if resp.status != 304:
+        if resp.status != 304 and self.command != "HEAD":
             self.wfile.write(data)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve

@@ -211,3 +211,15 @@ def test_bot_user_and_list_sorting_by_update(demo_sim):
         state="all", sort="updated", direction="desc"))
     assert [p.number for p in pulls] == [104, 103, 102, 101]
     assert pulls[0].user.login == "dependabot[bot]" and pulls[0].user.type == "Bot"
+
+
+def test_search_for_an_unknown_author_is_422(demo_sim):
+    resp = requests.get(demo_sim.github_api_url + "/search/issues", params={"q": "is:pr author:lihua-old"},
+                        headers={"Authorization": f"token {GH_TOKEN}"})
+    assert resp.status_code == 422
+    assert "cannot be searched" in resp.json()["errors"][0]["message"]
+
+
+def test_head_request_answers_headers_without_a_body(demo_sim):
+    resp = requests.head(demo_sim.github_api_url + "/repos/QwenLM/Qwen3")
+    assert resp.status_code == 200 and resp.content == b"" and resp.headers["ETag"].startswith('W/"')
