@@ -45,7 +45,8 @@ def repository_add(*, spec: str, tier: str = "standard", actor=None, mirror_of: 
 
 def _find(spec: str) -> Repository:
     platform, path = split_spec(spec, what="mirror source")
-    found = Repository.objects.filter(platform=platform, path__iexact=path).first()
+    key = {"external_id": int(path)} if path.isdigit() else {"path__iexact": path}  # gitlab:123 is a project id
+    found = Repository.objects.filter(platform=platform, **key).first()
     if found is None:
         raise RegistryError(f"mirror source {spec} is not in the registry; add it first")
     return found

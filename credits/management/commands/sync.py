@@ -65,7 +65,9 @@ class Command(BaseCommand):
                 spec_platform, path = split_spec(repository, what="repository")
             except SpecError as exc:
                 raise CommandError(str(exc)) from exc
-            repositories = repositories.filter(platform=spec_platform, path__iexact=path)
+            # A numeric path is a forge id (GitLab projects are often given that way): same registry entry.
+            key = {"external_id": int(path)} if path.isdigit() else {"path__iexact": path}
+            repositories = repositories.filter(platform=spec_platform, **key)
             if not repositories.exists():
                 raise CommandError(f"{repository} is not an active registry repository (add_repository first)")
         if platform:

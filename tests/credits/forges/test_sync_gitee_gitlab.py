@@ -147,3 +147,24 @@ def test_backfill_of_unknown_gitlab_user_is_a_permanent_error(sim):
         identity_backfill(identity_id=identity.pk)
     assert err.value.permanent
     assert identity.sync_state.last_status == "error" and not Contribution.objects.exists()
+
+
+@pytest.mark.parametrize("spec", ["gitlab:ai-lab/nlp/toolkit", "gitlab:300001", "gitee:mindspore/mindspore"])
+def test_commands_register_and_sync_gitee_and_gitlab_by_path_or_project_id(spec, sim, world):
+    from io import StringIO
+
+    call_command("add_repository", spec)
+    platform = spec.split(":")[0]
+    ForgeIdentity.objects.create(user=student().user, platform=platform, external_id=world.users["wangxm"].uid(
+        platform), login="wangxm", verified_via="operator", verified_at=timezone.now())
+    out = StringIO()
+    call_command("sync", "--repository", spec, "--wait", stdout=out)
+    assert "stored: 1" in out.getvalue()
+    assert Contribution.objects.get().repository.spec == {"gitee": "gitee:mindspore/mindspore"}.get(
+        platform, "gitlab:ai-lab/nlp/toolkit")
+
+
+def test_a_gitlab_mirror_source_may_be_named_by_project_id(sim):
+    source = repository_add(spec="gitlab:ai-lab/nlp/toolkit")
+    mirror = repository_add(spec="gitlab:ai-lab/vision", mirror_of="gitlab:300001")
+    assert mirror.mirror_of == source
