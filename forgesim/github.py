@@ -235,9 +235,16 @@ class GitHubFace(Face):
         return Response(200, self.user_json(req, require_user(req, self), detail=True))
 
     def get_user(self, req: Request) -> Response:
-        """GET /users/{login}."""
-        return Response(200, self.user_json(
-            req, self._user_or_404(req.world.user_by_login("github", req.params["login"])), detail=True))
+        """GET /users/{login} (an organisation answers too, as on GitHub)."""
+        login = req.params["login"]
+        user = req.world.user_by_login("github", login)
+        if user is None:
+            org = next((r for r in req.world.repos_on("github")
+                        if not r.owner_is_user and r.owner.lower() == login.lower()), None)
+            if org is not None:
+                return Response(200, {**self.owner_json(req, org), "name": org.owner, "public_repos": 0,
+                                      "created_at": "2020-01-01T00:00:00Z"})
+        return Response(200, self.user_json(req, self._user_or_404(user), detail=True))
 
     def get_user_by_id(self, req: Request) -> Response:
         """GET /user/{id}."""

@@ -262,15 +262,15 @@ class World:
 
     def insert_pull(self, pull: SimPull) -> SimPull:
         """Index a fully built pull (used by the loader and the generator; no defaults applied)."""
-        key = (pull.platform, pull.repo_path.lower())
-        numbered = self._pulls[key]
-        if pull.number in numbered:
-            raise ValueError(f"duplicate pull {pull.platform}:{pull.repo_path}#{pull.number}")
-        numbered[pull.number] = pull
-        self._by_author.setdefault(pull.author, []).append(pull)
-        self._bump_floor("pull", pull.id)
-        self.version += 1
-        return pull
+        with self.lock:
+            numbered = self._pulls[(pull.platform, pull.repo_path.lower())]
+            if pull.number in numbered:
+                raise ValueError(f"duplicate pull {pull.platform}:{pull.repo_path}#{pull.number}")
+            numbered[pull.number] = pull
+            self._by_author.setdefault(pull.author, []).append(pull)
+            self._bump_floor("pull", pull.id)
+            self.version += 1
+            return pull
 
     def add_pull(
         self,

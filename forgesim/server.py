@@ -127,6 +127,8 @@ class SimState:
             resp.headers.update(face.limit_headers(budget, resource, now))
         if fault and fault.kind == "rate_limit" and platform == "github":
             resp.headers["x-ratelimit-remaining"] = "0"
+            if fault.retry_after:  # so a client that waits for the reset waits only this long
+                resp.headers["x-ratelimit-reset"] = str(int(now + fault.retry_after))
         self.stats.record(platform=platform, endpoint=endpoint, token=key, status=resp.status, spent=spent,
                           fault=fault is not None)
         return resp

@@ -223,3 +223,18 @@ def test_search_for_an_unknown_author_is_422(demo_sim):
 def test_head_request_answers_headers_without_a_body(demo_sim):
     resp = requests.head(demo_sim.github_api_url + "/repos/QwenLM/Qwen3")
     assert resp.status_code == 200 and resp.content == b"" and resp.headers["ETag"].startswith('W/"')
+
+
+def test_organisation_owner_resolves_through_users(demo_sim):
+    owner = client(demo_sim).get_repo("deepseek-ai/DeepSeek-V3").owner
+    assert owner.type == "Organization" and owner.name == "deepseek-ai"  # .name loads /users/deepseek-ai
+
+
+def test_primary_limit_fault_points_reset_at_retry_after(demo_sim):
+    import time
+
+    demo_sim.inject_fault("github", r"^/repos/QwenLM/Qwen3$", "rate_limit", retry_after=5)
+    with pytest.raises(RateLimitExceededException) as exc:
+        client(demo_sim).get_repo("QwenLM/Qwen3")
+    assert exc.value.headers["x-ratelimit-remaining"] == "0"
+    assert int(exc.value.headers["x-ratelimit-reset"]) - time.time() <= 6
