@@ -121,6 +121,16 @@ def test_denied_authorization_links_nothing_and_says_so(student_client):
 
 
 @pytest.mark.usefixtures("oauth_sim")
+def test_forge_failing_to_return_the_profile_links_nothing_and_says_so(sim, student_client):
+    sim.inject_fault("gitee", r"^/user", "status", status=502)
+
+    resp = link_via_oauth(student_client, "gitee", "wangxm")
+
+    assert resp.status_code == 400 and 'data-kind="failed"' in resp.content.decode()
+    assert not ForgeIdentity.objects.exists()
+
+
+@pytest.mark.usefixtures("oauth_sim")
 def test_replayed_callback_is_refused_and_links_nothing_more(student_client):
     callback = consent(start_link(student_client, "gitee"), login="wangxm")
     assert student_client.get(callback).status_code == 302
