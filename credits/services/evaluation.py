@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from credits.models import (
     AuditEvent,
     Contribution,
+    ContributionKind,
     CreditLine,
     CreditRecord,
     LineOutcome,
@@ -31,7 +32,7 @@ from credits.services.policies import policy_for_term, policy_of
 POINTS_Q = Decimal("0.0001")
 CREDITS_Q = Decimal("0.01")
 FACT_FIELDS = (
-    "id", "platform", "external_id", "kind", "number", "merged_at", "author_login", "author_external_id",
+    "id", "platform", "external_id", "kind", "number", "merged_at", "created_at", "author_login", "author_external_id",
     "author_is_bot", "merged_by_login", "merged_by_external_id", "additions", "deletions", "labels",
     "repository__path", "repository__tier", "duplicate_of__platform", "duplicate_of__repository__path",
     "duplicate_of__number", "identity__user_id",
@@ -63,6 +64,25 @@ def term_window(term: Term, policy: CompiledPolicy) -> TermWindow:
     return TermWindow(term.code, start, end)
 
 
+# Reviews and issues are not merged: they count from when they were made (unless the sync sets merged_at
+# to an acceptance date, which then wins).
+UNMERGED_KINDS = (ContributionKind.REVIEW, ContributionKind.ISSUE)
+
+
+def _counted_at(kind: str, merged_at: dt.datetime | None, created_at: dt.datetime) -> dt.datetime | None:
+    """The instant that places a contribution in a term: the merge, or creation for unmerged kinds."""
+    if merged_at is None and kind in UNMERGED_KINDS:
+        return created_at
+    return merged_at
+
+
+def _in_window(start: dt.datetime, end: dt.datetime) -> Q:
+    """Contributions whose counting instant falls in [start, end)."""
+    merged = Q(merged_at__gte=start, merged_at__lt=end)
+    made = Q(merged_at__isnull=True, kind__in=UNMERGED_KINDS, created_at__gte=start, created_at__lt=end)
+    return merged | made
+
+
 def _fact(row: dict) -> ContributionFacts:
     duplicate = None
     if row["duplicate_of__platform"]:
@@ -74,7 +94,7 @@ def _fact(row: dict) -> ContributionFacts:
         repository=row["repository__path"],
         repository_tier=row["repository__tier"],
         kind=row["kind"],
-        merged_at=row["merged_at"],
+        merged_at=_counted_at(row["kind"], row["merged_at"], row["created_at"]),
         author_login=row["author_login"],
         author_external_id=str(row["author_external_id"]),
         author_is_bot=row["author_is_bot"],
@@ -93,7 +113,7 @@ def facts_by_student(
     window: TermWindow, student_ids: Iterable[int] | None = None
 ) -> dict[int, list[ContributionFacts]]:
     """Every contribution merged in the window, as engine facts grouped by the student who made it."""
-    rows = Contribution.objects.filter(merged_at__gte=window.starts_at, merged_at__lt=window.ends_at)
+    rows = Contribution.objects.filter(_in_window(window.starts_at, window.ends_at))
     if student_ids is not None:
         rows = rows.filter(identity__user_id__in=list(student_ids))
     grouped: dict[int, list[ContributionFacts]] = defaultdict(list)
@@ -273,7 +293,9 @@ def evaluation_targets(
         rows = rows | Contribution.objects.filter(id__in=list(contribution_ids))
     if identity_ids:
         rows = rows | Contribution.objects.filter(identity_id__in=list(identity_ids))
-    facts = list(rows.exclude(merged_at=None).values_list("identity__user_id", "merged_at"))
+    columns = rows.values_list("identity__user_id", "kind", "merged_at", "created_at")
+    facts = [(user, _counted_at(kind, merged, made)) for user, kind, merged, made in columns]
+    facts = [(user, at) for user, at in facts if at is not None]
     targets: dict[int, set[int]] = defaultdict(set)
     if not facts:
         return targets

@@ -136,14 +136,14 @@ def policy_publish(*, text: str, source: str, actor=None) -> PublishResult:
     return PublishResult(version, True)
 
 
-_compiled: dict[int, CompiledPolicy] = {}
+_compiled: dict[str, CompiledPolicy] = {}
 
 
 def policy_of(version: PolicyVersion) -> CompiledPolicy:
-    """The engine's view of a published version (cached: published versions never change)."""
-    if version.id not in _compiled:
-        _compiled[version.id] = compile_policy(Policy.model_validate(version.document))
-    return _compiled[version.id]
+    """The engine's view of a published version (cached by content: published versions never change)."""
+    if version.sha256 not in _compiled:
+        _compiled[version.sha256] = compile_policy(Policy.model_validate(version.document))
+    return _compiled[version.sha256]
 
 
 def policy_for_term(*, term: Term) -> PolicyVersion:

@@ -228,3 +228,18 @@ def test_term_without_policy_is_a_clear_error():
     term = spring()
     with pytest.raises(NoPolicyForTerm, match="2027-spring"):
         term_evaluate(term=term, now=NOW)
+
+
+def test_reviews_count_in_the_term_they_were_made_when_the_policy_lists_them():
+    term = autumn()
+    publish(simple_policy().replace("pull_request: {points: 10, min_changed_lines: 5}",
+                                    "pull_request: {points: 10, min_changed_lines: 5}\n  review: {points: 5}"))
+    identity = ForgeIdentityFactory()
+    repo = RepositoryFactory(tier="standard")
+    ContributionFactory(identity=identity, repository=repo, kind="review", merged_at=None, additions=None,
+                        deletions=None, created_at=dt.datetime(2026, 10, 5, tzinfo=UTC))
+    ContributionFactory(identity=identity, repository=repo, kind="review", merged_at=None,
+                        created_at=dt.datetime(2026, 3, 5, tzinfo=UTC))  # another term: not this record's
+    term_evaluate(term=term, now=NOW)
+    line = record_of(identity, term).lines.get()
+    assert line.outcome == "credited" and line.rule == "kinds.review" and line.points == 5
