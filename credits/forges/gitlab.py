@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from .tokens import TokenPool
 PER_PAGE = 100
 QUICK_RETRIES = 2  # python-gitlab's backoff is 0.1 s, 0.2 s: enough for a blip, longer is the task's job
 DEFAULT_RETRY_AFTER = 60.0
+BOT_USERNAME = re.compile(r"^(project|group)_\d+_bot(_[0-9a-f]+)?$")
 T = TypeVar("T")
 
 
@@ -84,8 +86,10 @@ class GitLabClient:
         self.url = url.rstrip("/")
         self.pool = pool
         self.token = token if token is not None else (pool.choose() if pool else None)
-        self.gl = _Gitlab(self.url, private_token=self.token, retry_transient_errors=True, per_page=PER_PAGE,
-                          timeout=timeout, user_agent="xuefen-credits")
+        # Service tokens are access tokens (PRIVATE-TOKEN); a person's token comes from OAuth (Bearer).
+        auth = {"oauth_token": token} if token is not None else {"private_token": self.token}
+        self.gl = _Gitlab(self.url, retry_transient_errors=True, per_page=PER_PAGE, timeout=timeout,
+                          user_agent="xuefen-credits", **auth)
         self.gl.session.hooks["response"].append(self._on_response)
         self._spent = 0
         self._rate = RateStatus(remaining=None, limit=None, reset_at=None)
@@ -172,8 +176,10 @@ class GitLabClient:
         if not data or data.get("id") is None:
             raise ForgeUnavailable("gitlab: merge request or user without an id")
         username = data.get("username") or ""
+        # Embedded users carry no `bot` flag; project/group access-token bots are recognisable by name.
+        is_bot = bool(data.get("bot")) or bool(BOT_USERNAME.match(username))
         return ForgeUser(platform="gitlab", external_id=int(data["id"]), login=username,
-                         name=data.get("name") or "", is_bot=bool(data.get("bot")))
+                         name=data.get("name") or "", is_bot=is_bot)
 
     def _pull(self, data: dict[str, Any], repo_path: str, *, detailed: bool = False) -> Pull:
         merger = data.get("merge_user") or data.get("merged_by") or {}  # merged_by is deprecated

@@ -186,3 +186,18 @@ def test_rate_hints_on_a_5xx_are_dropped_so_python_gitlab_backs_off_briefly(clie
     client._on_response(response)
     assert "RateLimit-Reset" not in response.headers and "Retry-After" not in response.headers
     assert client.rate_status().remaining == 5  # the budget was still noted first
+
+
+def test_a_persons_oauth_token_is_sent_as_bearer(sim, world):
+    token = world.issue_token("gitlab", "wangxm")
+    client = client_for("gitlab", token=token)
+    assert client.gl.oauth_token == token and client.gl.private_token is None
+    assert client.authenticated_user().external_id == 3001
+
+
+def test_access_token_bots_are_recognised_by_username():
+    from credits.forges.gitlab import GitLabClient as Client
+
+    assert Client._user({"id": 1, "username": "project_42_bot_3f2a"}).is_bot
+    assert Client._user({"id": 2, "username": "group_7_bot"}).is_bot
+    assert not Client._user({"id": 3, "username": "project_42_botanist"}).is_bot
