@@ -189,10 +189,11 @@ class GitLabFace(Face):
         }
         if len(items) <= COUNT_LIMIT:
             headers.update({"x-total": str(len(items)), "x-total-pages": str(last)})
-            headers["Link"] = link_header(req, page, last, per_page, ("prev", "next", "first", "last"))
+            headers["Link"] = link_header(req, page, last, per_page, ("prev", "next", "first", "last"),
+                                          always_ends=True)
         else:
             headers["Link"] = link_header(req, page, page + 1 if page < last else page, per_page,
-                                          ("prev", "next", "first"))
+                                          ("prev", "next", "first"), always_ends=True)
         return Response(200, [render(x) for x in chunk], headers)
 
     def _mr_filter(self, req: Request) -> tuple[frozenset[str], str, bool, Any]:

@@ -168,13 +168,17 @@ def paginate(items: Sequence[Any], page: int, per_page: int) -> tuple[Sequence[A
     return items[start:start + per_page], last
 
 
-def link_header(req: Request, page: int, last: int, per_page: int | None, order: Iterable[str]) -> str:
-    """An RFC 8288 `Link` header with the rels in `order` that apply to this page."""
+def link_header(req: Request, page: int, last: int, per_page: int | None, order: Iterable[str],
+                *, always_ends: bool = False) -> str:
+    """An RFC 8288 `Link` header with the rels in `order` that apply to this page.
+
+    GitHub omits `first` on the first page and `last` on the last; GitLab always sends both.
+    """
     targets = {
         "prev": page - 1 if page > 1 else None,
         "next": page + 1 if page < last else None,
-        "first": 1,
-        "last": last,
+        "first": 1 if always_ends or page > 1 else None,
+        "last": last if always_ends or page < last else None,
     }
     parts = [f'<{req.page_url(targets[rel], per_page)}>; rel="{rel}"' for rel in order if targets[rel]]
     return ", ".join(parts)

@@ -238,3 +238,11 @@ def test_primary_limit_fault_points_reset_at_retry_after(demo_sim):
         client(demo_sim).get_repo("QwenLM/Qwen3")
     assert exc.value.headers["x-ratelimit-remaining"] == "0"
     assert int(exc.value.headers["x-ratelimit-reset"]) - time.time() <= 6
+
+
+def test_link_rels_follow_github_first_middle_and_last_pages(demo_sim):
+    add_many(demo_sim.world, "github:QwenLM/Qwen3", "wangxm", 5)
+    url = demo_sim.github_api_url + "/repos/QwenLM/Qwen3/pulls"
+    rels = [set(requests.get(url, params={"state": "all", "per_page": 2, "page": page}).links)
+            for page in (1, 2, 3)]
+    assert rels == [{"next", "last"}, {"prev", "next", "last", "first"}, {"prev", "first"}]
