@@ -27,7 +27,9 @@ def _start_backfill(identity_id: int) -> None:
 
     task = getattr(tasks, "sync_identity", None)
     if task is not None:
-        task.delay_on_commit(identity_id)
+        # Celery's delay_on_commit, made robust: the committed link stands even when the broker is down or,
+        # run eagerly (the embedded setup), the forge is; the failure is logged and `sync --student` redoes it.
+        transaction.on_commit(lambda: task.delay(identity_id), robust=True)
 
 
 class _HeldByAnother(Exception):

@@ -300,3 +300,61 @@ def test_sign_in_page_offers_university_sso_only_when_configured(sso_request, cl
     settings.SOCIALACCOUNT_PROVIDERS = {k: v for k, v in settings.SOCIALACCOUNT_PROVIDERS.items()
                                         if k != "openid_connect"}
     assert "/oidc/" not in client.get("/accounts/login/").content.decode()
+
+
+def test_unlinking_keeps_past_contributions_attached(student_client):
+    from tests.factories import ContributionFactory
+
+    contribution = ContributionFactory(identity=ForgeIdentityFactory(user=student_client.user, platform="gitlab"))
+
+    identity_unlink(identity_id=contribution.identity_id, user=student_client.user)
+
+    contribution.refresh_from_db()
+    assert contribution.identity.user == student_client.user and contribution.identity.unlinked_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("oauth_sim", "eager_backfill")
+def test_link_stands_when_its_backfill_fails(sim, client, caplog):
+    profile = StudentProfileFactory()
+    client.force_login(profile.user)
+    sim.inject_fault("github", r"^/user/1001", "status", times=None, status=500)
+
+    resp = link_via_oauth(client, "github", "wangxm-ai")
+
+    assert resp.status_code == 302 and resp["Location"] == "/accounts/forges/"
+    assert ForgeIdentity.objects.filter(user=profile.user, external_id=1001).exists()
+    assert any("on_commit" in r.getMessage() or r.exc_info for r in caplog.records if r.levelname == "ERROR")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sim", "eager_backfill")  # the backfill the winner starts goes to forgesim
+def test_two_people_claiming_one_account_at_once_get_one_link_and_one_audited_refusal(postgres_only):
+    import threading
+
+    from django.db import connection
+
+    from accounts.services.identities import IdentityConflict, identity_link
+
+    first, second = StudentProfileFactory().user, StudentProfileFactory().user
+    barrier, outcomes = threading.Barrier(2), []
+
+    def claim(user):
+        try:
+            barrier.wait()
+            identity_link(user=user, platform="github", external_id=1001, login="wangxm-ai", via=Verification.OAUTH)
+            outcomes.append("linked")
+        except IdentityConflict:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim, args=(u,)) for u in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(outcomes) == ["linked", "refused"]
+    assert ForgeIdentity.objects.filter(external_id=1001, unlinked_at__isnull=True).count() == 1
+    assert AuditEvent.objects.filter(action="identity_link_refused").count() == 1
