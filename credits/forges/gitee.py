@@ -89,11 +89,13 @@ class GiteeClient:
             try:
                 response = self.session.get(url, params=query, headers=headers, timeout=self.timeout)
                 break
-            except requests.Timeout as exc:
-                raise ForgeUnavailable(f"gitee: timeout on {path}") from exc
+            except requests.Timeout:
+                raise ForgeUnavailable(f"gitee: timeout on {path}") from None
             except requests.ConnectionError as exc:
                 if attempt + 1 >= CONNECTION_ATTEMPTS:
-                    raise ForgeUnavailable(f"gitee: connection failed on {path}: {exc}") from exc
+                    # requests puts the URL (with access_token) in its message: never let it reach last_error.
+                    detail = str(exc).replace(self.token, "***") if self.token else str(exc)
+                    raise ForgeUnavailable(f"gitee: connection failed on {path}: {detail}") from None
         if response.status_code != 304:
             self._spent += 1
         self._check(response, path)

@@ -138,3 +138,15 @@ def test_rate_limit_carries_retry_after_and_marks_the_token_spent(sim, settings)
     assert client.rate_status().remaining == 0
     with pytest.raises(ForgeRateLimited):  # the only pooled token is out until the reset
         client_for("gitee")
+
+
+def test_unreachable_gitee_is_transient_and_the_error_never_shows_the_token():
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = GiteeClient(f"http://127.0.0.1:{port}/gitee/api/v5", token="secret-gitee-token", timeout=2)
+    with pytest.raises(ForgeUnavailable) as err:
+        client.get_repository("mindspore/mindspore")
+    assert "secret-gitee-token" not in str(err.value) and err.value.__cause__ is None
