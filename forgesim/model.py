@@ -256,6 +256,12 @@ class World:
         """Total number of pulls."""
         return sum(len(p) for p in self._pulls.values())
 
+    def pull_by_id(self, platform: str, pull_id: int) -> SimPull | None:
+        """One pull by its global id (index built on first use after each change)."""
+        index = self.cached(("pull_by_id", platform), lambda: {
+            p.id: p for (plat, _), pulls in self._pulls.items() if plat == platform for p in pulls.values()})
+        return index.get(pull_id)
+
     def pull(self, platform: str, path: str, number: int) -> SimPull | None:
         """One pull by repository and number (GitLab: iid)."""
         return self.pulls_of(platform, path).get(number)

@@ -156,3 +156,9 @@ def test_world_rejects_duplicate_accounts_and_numbers():
 def test_command_line_rejects_a_missing_scenario(tmp_path, capsys):
     assert forgesim_main(["--port", "0", "--scenario", str(tmp_path / "missing.yaml")]) == 2
     assert "cannot load scenario" in capsys.readouterr().err
+
+
+def test_pull_lookup_by_global_id(demo_world):
+    pull = demo_world.pull("gitlab", "ai-lab/nlp/toolkit", 2)
+    assert demo_world.pull_by_id("gitlab", pull.id) is pull
+    assert demo_world.pull_by_id("github", pull.id) is None
