@@ -4,12 +4,25 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Department, ForgeIdentity, StudentProfile, User
+from .models import Department, DepartmentReviewer, ForgeIdentity, RosterHint, StudentProfile, User
+
+
+class ReviewerInline(admin.TabularInline):
+    model = DepartmentReviewer
+    extra = 0
+    verbose_name = "department reviewed"
+
+
+class RosterHintInline(admin.TabularInline):
+    model = RosterHint
+    extra = 0
+    readonly_fields = ("updated_at",)
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (("Xuefen", {"fields": ("display_name",)}),)
+    inlines = [ReviewerInline]
 
 
 @admin.register(Department)
@@ -19,10 +32,12 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(StudentProfile)
 class StudentProfileAdmin(admin.ModelAdmin):
-    list_display = ("student_id", "name", "department")
-    list_filter = ("department",)
+    list_display = ("student_id", "name", "department", "programme", "enrolment_year")
+    list_filter = ("department", "enrolment_year")
     search_fields = ("student_id", "name")
     list_select_related = ("department",)
+    raw_id_fields = ("user", "advisor")
+    inlines = [RosterHintInline]
 
 
 @admin.register(ForgeIdentity)

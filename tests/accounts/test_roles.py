@@ -1,0 +1,83 @@
+"""Roles are Django groups with permissions, kept in step by an idempotent setup after every migrate."""
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
+
+from accounts.roles import Role, has_role, role_grant, role_revoke, roles_of, setup_roles
+from credits.models import AuditEvent
+from tests.factories import DepartmentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def perms(role: Role) -> set[str]:
+    group = Group.objects.get(name=role.value)
+    return {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+
+
+def test_migrate_created_the_four_role_groups():
+    assert set(Group.objects.values_list("name", flat=True)) >= {"student", "reviewer", "registrar", "operator"}
+
+
+def test_registrar_may_import_the_roster_and_students_may_not():
+    assert "accounts.import_roster" in perms(Role.REGISTRAR)
+    assert "accounts.import_roster" not in perms(Role.STUDENT) | perms(Role.REVIEWER)
+    assert "credits.change_creditrecord" in perms(Role.REVIEWER)
+    assert "credits.change_creditrecord" not in perms(Role.REGISTRAR)
+
+
+def test_operator_holds_every_permission_of_our_apps():
+    ours = Permission.objects.filter(content_type__app_label__in=["accounts", "credits"]).count()
+    assert len(perms(Role.OPERATOR)) == ours > 0
+
+
+def test_setup_roles_is_idempotent_and_repairs_drift():
+    reviewer = Group.objects.get(name="reviewer")
+    reviewer.permissions.add(Permission.objects.get(codename="import_roster"))  # someone clicked in the admin
+    first = setup_roles()
+    assert setup_roles() == first
+    assert "accounts.import_roster" not in perms(Role.REVIEWER)
+    assert Group.objects.filter(name="reviewer").count() == 1
+
+
+def test_migrate_runs_setup_roles_again():
+    Group.objects.filter(name="registrar").delete()
+    call_command("migrate", verbosity=0)
+    assert "accounts.import_roster" in perms(Role.REGISTRAR)
+
+
+def test_granting_reviewer_records_departments_and_an_audit_row():
+    user, dept, operator = UserFactory(), DepartmentFactory(), UserFactory()
+    role_grant(user=user, role=Role.REVIEWER, actor=operator, departments=[dept])
+    assert has_role(user, Role.REVIEWER) and list(user.reviewer_of.values_list("department", flat=True)) == [dept.pk]
+    assert user.has_perm("credits.change_creditrecord")
+    event = AuditEvent.objects.get(action="role_grant")
+    assert event.actor == operator and event.data == {"departments": [dept.code]}
+
+
+def test_operator_role_opens_the_admin_site():
+    user = UserFactory()
+    role_grant(user=user, role=Role.OPERATOR, actor=None)
+    user.refresh_from_db()
+    assert user.is_staff and user.has_perm("accounts.import_roster")
+
+
+def test_revoking_reviewer_removes_departments():
+    user = UserFactory()
+    role_grant(user=user, role=Role.REVIEWER, actor=None, departments=[DepartmentFactory()])
+    role_revoke(user=user, role=Role.REVIEWER, actor=None)
+    user.refresh_from_db()
+    assert roles_of(user) == frozenset() and not user.reviewer_of.exists()
+
+
+def test_superuser_counts_as_operator():
+    assert has_role(UserFactory(is_superuser=True), Role.OPERATOR)
+
+
+def test_grant_role_command(capsys):
+    user, dept = UserFactory(username="prof_li"), DepartmentFactory(code="cs")
+    call_command("grant_role", "prof_li", "reviewer", "--department", "cs")
+    assert has_role(user, Role.REVIEWER) and user.reviewer_of.get().department == dept
+    assert "prof_li: reviewer" in capsys.readouterr().out
