@@ -188,6 +188,9 @@ def evaluate(
     """Evaluate one student's contributions for one term under one policy version."""
     p = policy if isinstance(policy, CompiledPolicy) else compile_policy(policy)
     facts = sorted(contributions, key=lambda f: (f.merged_at or _FAR_FUTURE, f.key))
+    if len({f.key for f in facts}) != len(facts):
+        # The same key listed twice with different facts: break the tie on content, not on input order.
+        facts.sort(key=lambda f: (f.merged_at or _FAR_FUTURE, f.key, repr(f)))
     refusals: list[Refusal] = []
     by_repo: dict[str, list[tuple[ContributionFacts, Decimal, str, str]]] = {}
     seen: set[str] = set()

@@ -134,3 +134,11 @@ def test_every_contribution_is_either_credited_or_refused_exactly_once(pol, item
     result = run(pol, items)
     keys = [line.key for line in result.lines] + [r.key for r in result.refusals]
     assert sorted(keys) == sorted(f.key for f in items)
+
+
+@FAST
+@given(pol=POLICIES, items=st.lists(facts(key="github:same"), min_size=2, max_size=4), seed=st.randoms())
+def test_order_does_not_matter_even_when_a_key_is_listed_twice(pol, items, seed):
+    shuffled = list(items)
+    seed.shuffle(shuffled)
+    assert run(pol, items) == run(pol, shuffled)
