@@ -172,9 +172,9 @@ def _round(value: Decimal, step: Decimal, mode: str) -> Decimal:
     return units * step
 
 
-def _merge_order(item: tuple[ContributionFacts, Decimal, str, str, str]) -> tuple:
-    f = item[0]
-    return (f.merged_at, f.key)
+def _merge_order(item: tuple) -> tuple:
+    """Earliest merge first: the order in which caps are filled."""
+    return (item[0].merged_at, item[0].key)
 
 
 def evaluate(
@@ -221,7 +221,7 @@ def evaluate(
                 en += f" × {_num(factor)} as the {_ordinal(rank + 1)} most valuable contribution to this repository"
                 zh += f" × {_num(factor)}（本学期该仓库第 {rank + 1} 项）"
             points = base * factor
-            if points <= ZERO and base > ZERO:
+            if points <= ZERO:  # a zero factor or weight: say so rather than show a 0-point line
                 refusals.append(_refuse(f, rule, en + " = 0", zh + " = 0"))
                 continue
             kept.append((f, base, en, zh, rule, points))

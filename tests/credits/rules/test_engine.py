@@ -234,3 +234,9 @@ def test_policy_version_and_term_are_in_the_result():
     result = run(policy(), [fact()])
     assert (result.policy_version, result.term) == ("t1", "2026-autumn")
     assert len(result.fingerprint()) == 64
+
+
+def test_a_zero_weight_tier_is_refused_rather_than_credited_with_zero_points():
+    pol = policy(tiers={"core": 1, "listed": 0})
+    refusal = only_refusal(run(pol, [fact(repository_tier="listed")]))
+    assert refusal.reason.endswith("= 0") and refusal.rule == "kinds.pull_request"
