@@ -132,8 +132,9 @@ def _exclusion(p: CompiledPolicy, f: ContributionFacts, term: TermWindow, now: d
         if changed is None:
             return _refuse(f, "size", "size not known yet", "改动行数尚未获取", pending=True)
         if changed < rule.min_changed_lines:
+            noun = "line" if changed == 1 else "lines"
             return _refuse(
-                f, "size", f"only {changed} changed lines (minimum {rule.min_changed_lines})",
+                f, "size", f"only {changed} changed {noun} (minimum {rule.min_changed_lines})",
                 f"仅改动 {changed} 行（至少 {rule.min_changed_lines} 行）",
             )
     if p.maturation and now < f.merged_at + p.maturation:
