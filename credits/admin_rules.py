@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -10,10 +11,31 @@ from django.urls import path, reverse
 
 from credits.models import CreditLine, CreditRecord, PolicyVersion, Term
 from credits.selectors_records import policy_diff
+from credits.services.policies import TermOverlap, term_check_dates
+
+
+class TermForm(forms.ModelForm):
+    """Admin edits obey the same rule as `add_term`: terms never share a day."""
+
+    class Meta:
+        model = Term
+        fields = ("code", "name_zh", "name_en", "starts_on", "ends_on")
+
+    def clean(self):
+        data = super().clean()
+        code = data.get("code") or self.instance.code
+        starts, ends = data.get("starts_on") or self.instance.starts_on, data.get("ends_on") or self.instance.ends_on
+        if starts and ends:
+            try:
+                term_check_dates(code=code, starts_on=starts, ends_on=ends, exclude_id=self.instance.pk)
+            except TermOverlap as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return data
 
 
 @admin.register(Term)
 class TermAdmin(admin.ModelAdmin):
+    form = TermForm
     list_display = ("code", "name_zh", "name_en", "starts_on", "ends_on")
     search_fields = ("code", "name_zh", "name_en")
 

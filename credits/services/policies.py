@@ -154,16 +154,21 @@ def policy_for_term(*, term: Term) -> PolicyVersion:
     return version
 
 
-@transaction.atomic
-def term_create(*, code: str, name_zh: str, name_en: str, starts_on: dt.date, ends_on: dt.date, actor=None) -> Term:
-    """Create a term; terms may not share days, so every merge date has at most one term."""
+def term_check_dates(*, code: str, starts_on: dt.date, ends_on: dt.date, exclude_id: int | None = None) -> None:
+    """Raise TermOverlap when the dates are reversed or share a day with another term."""
     if ends_on < starts_on:
         raise TermOverlap(f"term {code} ends ({ends_on}) before it starts ({starts_on})")
-    clash = Term.objects.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).first()
+    clash = Term.objects.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).exclude(id=exclude_id).first()
     if clash is not None:
         raise TermOverlap(
             f"term {code} ({starts_on}..{ends_on}) overlaps {clash.code} ({clash.starts_on}..{clash.ends_on})"
         )
+
+
+@transaction.atomic
+def term_create(*, code: str, name_zh: str, name_en: str, starts_on: dt.date, ends_on: dt.date, actor=None) -> Term:
+    """Create a term; terms may not share days, so every merge date has at most one term."""
+    term_check_dates(code=code, starts_on=starts_on, ends_on=ends_on)
     term = Term(code=code, name_zh=name_zh, name_en=name_en, starts_on=starts_on, ends_on=ends_on)
     term.full_clean()
     term.save()

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from credits.models import CreditRecord, PolicyVersion
+from credits.models import CreditRecord, PolicyVersion, Term
 from credits.services.evaluation import term_evaluate
 from tests.factories import ContributionFactory, RepositoryFactory, UserFactory
 
@@ -63,3 +63,12 @@ def test_credit_record_page_shows_lines_read_only(admin_client):
     assert admin_client.post(reverse("admin:credits_creditrecord_change", args=[record.id]), {}).status_code == 403
     assert admin_client.get(reverse("admin:credits_creditrecord_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:credits_term_changelist")).status_code == 200
+
+
+def test_admin_refuses_an_overlapping_term(admin_client):
+    autumn()
+    form = {"code": "2027-winter", "name_zh": "冬", "name_en": "Winter",
+            "starts_on": "2027-01-20", "ends_on": "2027-02-20"}
+    response = admin_client.post(reverse("admin:credits_term_add"), form)
+    assert response.status_code == 200 and "overlaps 2026-autumn" in response.content.decode()
+    assert Term.objects.count() == 1
