@@ -81,8 +81,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # SQLite serialises writers; a generous timeout lets a worker thread and the web share it.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # SQLite serialises writers: WAL lets readers run beside a writer, IMMEDIATE transactions take the
+    # write lock up front (no deadlocked lock upgrades), and the timeout lets a worker thread and the web wait.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

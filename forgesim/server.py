@@ -178,6 +178,9 @@ class SimHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "forgesim/1.0"
+    # Headers and body go out in separate writes; with Nagle on, keep-alive clients stall ~40 ms on
+    # delayed ACKs for every response.
+    disable_nagle_algorithm = True
     state: SimState  # set on the per-simulator subclass
 
     def _serve(self) -> None:

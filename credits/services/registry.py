@@ -11,6 +11,8 @@ from accounts.platforms import SpecError, split_spec
 from credits.forges import ForgeError, ForgeRepo, client_for
 from credits.models import AuditEvent, Repository, SyncState
 
+SHIPPED_REGISTRY = Path(__file__).resolve().parents[1] / "data" / "repositories.yaml"
+
 
 class RegistryError(Exception):
     """A registry entry or file that cannot be applied; nothing was written."""

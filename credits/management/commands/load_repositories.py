@@ -5,15 +5,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credits.services.registry import RegistryError, registry_file_parse, registry_load
+from credits.services.registry import SHIPPED_REGISTRY, RegistryError, registry_file_parse, registry_load
 
 
 class Command(BaseCommand):
     help = "Load the registry from a YAML file (default: the shipped list of well-known open AI repositories)."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", nargs="?", default=str(Path(__file__).resolve().parents[2] / "data" /
-                                                            "repositories.yaml"))
+        parser.add_argument("file", nargs="?", default=str(SHIPPED_REGISTRY))
 
     def handle(self, *args, file: str, **options):
         try:

@@ -1,0 +1,39 @@
+"""Publish the shipped policy, create the demo terms, evaluate credit and print it with its reasons."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from django.utils import timezone
+
+POLICY_FILE = Path(__file__).resolve().parents[1] / "policies" / "default.yaml"
+TERMS = [
+    ("2026-spring", "2026年春季学期", "Spring 2026", dt.date(2026, 2, 1), dt.date(2026, 7, 31)),
+    ("2026-autumn", "2026年秋季学期", "Autumn 2026", dt.date(2026, 8, 1), dt.date(2027, 1, 31)),
+]
+
+
+def credit_seed_and_evaluate(write) -> None:
+    """Evaluate every demo term under the shipped default policy and print totals and a sample explanation."""
+    from credits.models import CreditRecord, Term
+    from credits.services.evaluation import term_evaluate
+    from credits.services.policies import policy_publish, term_create
+
+    published = policy_publish(text=POLICY_FILE.read_text(encoding="utf-8"), source=str(POLICY_FILE))
+    write(f"Credit policy: version {published.version.version} ({'published' if published.created else 'already'})")
+    for code, zh, en, start, end in TERMS:
+        term = Term.objects.filter(code=code).first() or term_create(
+            code=code, name_zh=zh, name_en=en, starts_on=start, ends_on=end)
+        write(f"  {term_evaluate(term=term, now=timezone.now())}")
+    records = (CreditRecord.objects.select_related("student__student", "term").filter(credits__gt=0)
+               .order_by("-credits", "student__username"))
+    write(f"Draft credit records with credit: {records.count()}")
+    for record in records[:10]:
+        profile = getattr(record.student, "student", None)
+        write(f"  {record.term.code}  {profile.student_id if profile else record.student}  "
+              f"{profile.name if profile else ''}  {record.credits} credits ({record.course_code})")
+    sample = records.first()
+    if sample is not None:
+        write(f"Why {sample.student} earned {sample.credits} in {sample.term.code}:")
+        for line in sample.lines.order_by("position")[:12]:
+            write(f"  [{line.outcome}] {line.points} pts  {line.reason}  /  {line.reason_zh}")

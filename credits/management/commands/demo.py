@@ -1,0 +1,77 @@
+"""manage.py demo [--no-serve] [--port P]: the offline end-to-end demo on the embedded setup."""
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+from django.utils import timezone
+
+from credits.demo import credit, report
+from credits.demo import seed as seeding
+from credits.demo.forges import celery_worker, point_settings_at
+from credits.models import IdentitySyncState, SyncState
+from forgesim.generator import generate
+from forgesim.server import Simulator
+
+
+class Command(BaseCommand):
+    help = "Start forgesim, seed a university, sync through Celery, evaluate credit, print a summary, serve."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="stop after the summary")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--pulls", type=int, default=3000, help="size of the simulated forges")
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, no_serve, port, pulls, seed: int, **options):
+        clock = time.monotonic()
+
+        def write(text: str = "") -> None:
+            self.stdout.write(f"[{time.monotonic() - clock:6.1f}s] {text}" if text else "")
+        logging.getLogger("celery").setLevel(logging.WARNING)  # task-by-task lines would drown the summary
+        world = generate(pulls, seed=seed, n_students=40)
+        sim = Simulator(world).start(host="127.0.0.1", port=0)
+        point_settings_at(sim)
+        write(f"forgesim: {world.pull_count()} simulated PRs/MRs on GitHub, Gitee and GitLab at {sim.url}")
+        started = timezone.now()
+        departments = seeding.departments_seed(world)
+        write(f"Seeded {departments} departments, {seeding.roster_seed(world)} students (roster import)")
+        write(f"Registered {seeding.registry_seed(world)} repositories")
+        with celery_worker():
+            write(f"Linked {seeding.identities_seed(world)} forge identities (each enqueues a backfill)")
+            call_command("sync", stdout=self.stdout)  # hourly-style fan-out, through Celery
+            self._wait(started)
+            write("")
+            report.registry_and_identities(write)
+            report.merged_per_student(write)
+            report.api_requests(write, sim.stats(), "backfill + first sync")
+            sim.reset_stats()
+            second = timezone.now()
+            call_command("sync", stdout=self.stdout)
+            self._wait(second, identities=False)
+            report.api_requests(write, sim.stats(), "second hourly sync, nothing new: every list answered 304")
+            credit.credit_seed_and_evaluate(write)
+            if no_serve:
+                sim.stop()
+                return
+            write(f"\nSign in at http://127.0.0.1:{port}/ as a student id (e.g. "
+                  f"{seeding.students_of(world)[0].student['student_id']}) or 'operator', password "
+                  f"'{seeding.DEMO_PASSWORD}'. Ctrl-C stops.")
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        sim.stop()
+
+    def _wait(self, since, *, identities: bool = True, timeout: float = 600) -> None:
+        """Wait until every repository sync (and identity backfill) has finished since `since`."""
+        deadline = time.monotonic() + timeout
+        pending = Q(last_finished_at__isnull=True) | Q(last_finished_at__lt=since)
+        while time.monotonic() < deadline:
+            waiting = SyncState.objects.filter(repository__active=True).filter(pending).count()
+            if identities:
+                waiting += IdentitySyncState.objects.filter(pending).count()
+            if not waiting:
+                return
+            time.sleep(0.2)
+        raise CommandError(f"sync did not finish within {timeout:.0f} s ({waiting} still running)")
