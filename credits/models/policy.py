@@ -32,8 +32,22 @@ class Term(models.Model):
         return self.code
 
 
+class ImmutableError(RuntimeError):
+    """Raised when code tries to change or delete a published policy version."""
+
+
+class PolicyVersionQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes: records point at these versions and must keep meaning the same."""
+
+    def update(self, **kwargs):  # noqa: D102
+        raise ImmutableError("published policy versions are immutable; publish a new version instead")
+
+    def delete(self):  # noqa: D102
+        raise ImmutableError("published policy versions are immutable")
+
+
 class PolicyVersion(models.Model):
-    """One published policy document; rows are only ever inserted (services have no update path)."""
+    """One published policy document; rows are only ever inserted."""
 
     version = models.CharField(_("version"), max_length=64, unique=True)
     title_zh = models.CharField(max_length=200)
@@ -51,8 +65,20 @@ class PolicyVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = PolicyVersionQuerySet.as_manager()
+
     class Meta:
         ordering = ["effective_from", "id"]
 
     def __str__(self) -> str:
         return f"policy {self.version}"
+
+    def save(self, *args, **kwargs):
+        """Insert only (the same guard as the audit log): a published version is never rewritten."""
+        if self.pk is not None:
+            raise ImmutableError("published policy versions are immutable; publish a new version instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        """Never delete a version: records computed under it keep pointing at it."""
+        raise ImmutableError("published policy versions are immutable")

@@ -97,3 +97,19 @@ def test_term_code_format_is_enforced():
     with pytest.raises(ValidationError):
         term_create(code="fall26", name_zh="秋", name_en="Fall", starts_on=dt.date(2026, 9, 1),
                     ends_on=dt.date(2027, 1, 31))
+
+
+def test_a_published_version_cannot_be_edited_or_deleted_through_the_orm():
+    from credits.models.policy import ImmutableError
+
+    version = publish()
+    version.course_code = "CHANGED"
+    with pytest.raises(ImmutableError):
+        version.save()
+    with pytest.raises(ImmutableError):
+        PolicyVersion.objects.filter(id=version.id).update(course_code="CHANGED")
+    with pytest.raises(ImmutableError):
+        PolicyVersion.objects.all().delete()
+    with pytest.raises(ImmutableError):
+        version.delete()
+    assert PolicyVersion.objects.get().course_code == "AI101"
