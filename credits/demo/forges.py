@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
+from accounts.providers.config import socialaccount_providers
 from forgesim.server import Simulator
 
 
@@ -18,6 +19,12 @@ def point_settings_at(sim: Simulator) -> None:
     settings.GITLAB_URL = sim.gitlab_url
     settings.GITHUB_SECONDS_BETWEEN_REQUESTS = 0
     settings.FORGE_TOKENS = {p: [t for t in world.tokens[p] if "service" in t] for p in ("github", "gitee", "gitlab")}
+    # Link buttons on 我的代码平台账户 go through forgesim's OAuth consent pages (any demo client id will do).
+    settings.SOCIALACCOUNT_PROVIDERS = socialaccount_providers(
+        github_url=sim.github_url, gitee_url=sim.gitee_url, gitee_api_url=sim.gitee_api_url,
+        gitlab_url=sim.gitlab_url,
+        clients={p: (f"xuefen-demo-{p}", "demo-secret") for p in ("github", "gitee", "gitlab")},
+    )
 
 
 @contextmanager
