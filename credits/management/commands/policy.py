@@ -1,4 +1,4 @@
-"""`policy validate FILE` checks a credit policy; `policy load FILE` publishes it as an immutable version."""
+"""`policy validate FILE` checks a policy; `policy load FILE` publishes it; `policy list` / `policy diff A B` read."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from credits.models import PolicyVersion
 from credits.rules import PolicyError
+from credits.selectors_records import policy_diff
 from credits.services.policies import policy_publish, policy_validate
 
 
@@ -18,8 +20,35 @@ class Command(BaseCommand):
         for name, text in (("validate", "check a policy file"), ("load", "check and publish a policy file")):
             action = sub.add_parser(name, help=text)
             action.add_argument("file", help="path to the policy YAML")
+        sub.add_parser("list", help="list published versions")
+        diff = sub.add_parser("diff", help="settings that differ between two published versions")
+        diff.add_argument("old", help="version label")
+        diff.add_argument("new", help="version label")
 
-    def handle(self, *args, action: str, file: str, **options) -> None:
+    def handle(self, *args, action: str, **options) -> None:
+        if action == "list":
+            return self._list()
+        if action == "diff":
+            return self._diff(options["old"], options["new"])
+        self._file(action, options["file"])
+
+    def _list(self) -> None:
+        for v in PolicyVersion.objects.order_by("effective_from", "id"):
+            self.stdout.write(f"{v.version}\t{v.effective_from}..{v.effective_until or 'open'}\t{v.course_code}\t"
+                              f"{v.published_at:%Y-%m-%d %H:%M}\t{v.source_name}")
+
+    def _diff(self, old: str, new: str) -> None:
+        versions = {v.version: v for v in PolicyVersion.objects.filter(version__in=[old, new])}
+        missing = [label for label in (old, new) if label not in versions]
+        if missing:
+            raise CommandError(f"no published version {', '.join(missing)}")
+        result = policy_diff(old=versions[old], new=versions[new])
+        for key, before, after in result.changes:
+            self.stdout.write(f"{key}: {before!r} -> {after!r}")
+        if not result.changes:
+            self.stdout.write("same settings")
+
+    def _file(self, action: str, file: str) -> None:
         path = Path(file)
         try:
             text = path.read_text(encoding="utf-8")

@@ -110,3 +110,13 @@ def test_add_term_creates_and_refuses_overlaps():
     assert Term.objects.get().name_zh == "2026年秋季学期"
     message, _ = refused("add_term", "2027-winter", "--starts", "2027-01-20", "--ends", "2027-02-20")
     assert "overlaps 2026-autumn" in message
+
+
+def test_list_and_diff_show_published_versions():
+    publish(simple_policy("v1", "2026-08-01", until="2027-07-31"))
+    publish(simple_policy("v2", "2027-08-01").replace("maturation_days: 7", "maturation_days: 14"))
+    out, _ = run("policy", "list")
+    assert out.splitlines()[0].startswith("v1\t2026-08-01..2027-07-31\tAI101")
+    out, _ = run("policy", "diff", "v1", "v2")
+    assert "maturation_days: 7 -> 14" in out and "effective_until: '2027-07-31' -> None" in out
+    assert "no published version v9" in refused("policy", "diff", "v1", "v9")[0]
