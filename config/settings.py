@@ -156,6 +156,8 @@ FORGE_TOKENS = {
     "gitee": env_list("GITEE_TOKENS"),
     "gitlab": env_list("GITLAB_TOKENS"),
 }
+# How far back a newly linked identity's backfill looks (days); later runs resume where it stopped.
+SYNC_BACKFILL_DAYS = int(env_str("SYNC_BACKFILL_DAYS", "730"))
 # Seconds PyGithub waits between requests; real GitHub asks for pacing, forgesim does not.
 GITHUB_SECONDS_BETWEEN_REQUESTS = float(env_str("GITHUB_SECONDS_BETWEEN_REQUESTS", "0.25"))
 

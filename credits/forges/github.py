@@ -189,11 +189,10 @@ class GitHubClient:
         for item in self._search_merged(user.login, start, end):
             path = item["repository_url"].split("/repos/", 1)[1]
             if path.lower() in wanted:
-                # Search items are issues (their id is the issue's); the detail carries the PR id and sizes.
-                yield self.pull_detail(wanted[path.lower()], int(item["number"]))
+                yield _pull_from_search(item, wanted[path.lower()].path)
 
     def _search_merged(self, login: str, start, end) -> Iterator[dict]:
-        """Every merged PR by `login` merged in [start, end], halving the date range past the 1,000 cap."""
+        """Every merged PR by `login` merged in [start, end]; ranges past the 1,000 cap are split first."""
         query = f"is:pr is:merged author:{login} merged:{start.isoformat()}..{end.isoformat()}"
         page, seen = 1, 0
         while True:
@@ -201,9 +200,13 @@ class GitHubClient:
                                                            "per_page": PER_PAGE, "page": page})
             total = int(data.get("total_count", 0))
             if total > SEARCH_CAP and start < end:
-                middle = start + (end - start) / 2
-                yield from self._search_merged(login, start, middle)
-                yield from self._search_merged(login, middle + timedelta(days=1), end)
+                # Split into enough slices that each should fit under the cap (search costs 30/min).
+                slices = min(-(-total // (SEARCH_CAP * 9 // 10)), (end - start).days + 1)
+                step = (end - start) / slices
+                bounds = [start + step * i for i in range(slices)] + [end + timedelta(days=1)]
+                for low, high in zip(bounds, bounds[1:], strict=False):
+                    if low <= high - timedelta(days=1):
+                        yield from self._search_merged(login, low, high - timedelta(days=1))
                 return
             items = data.get("items") or []
             yield from items
@@ -211,6 +214,17 @@ class GitHubClient:
             if not items or seen >= min(total, SEARCH_CAP):
                 return
             page += 1
+
+
+def _pull_from_search(item: dict, repo_path: str) -> Pull:
+    """A not-yet-detailed Pull from a search hit: its `id` is the issue's, so external_id waits for the detail."""
+    return Pull(
+        platform="github", external_id=0, number=int(item["number"]), repo_path=repo_path,
+        title=item.get("title") or "", url=item.get("html_url") or "", state=item.get("state") or "",
+        created_at=_ts(item["created_at"]), updated_at=_ts(item["updated_at"]),
+        merged_at=_ts((item.get("pull_request") or {}).get("merged_at")), author=_user(item.get("user")),
+        labels=tuple(label["name"] for label in item.get("labels") or ()), raw=item, detailed=False,
+    )
 
 
 def client_from_settings(*, token: str | None = None) -> GitHubClient:

@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import ForgeIdentity
 from credits.forges import ForgeClient, ForgeError, Pull, RepoRef, client_for
-from credits.models import IdentitySyncState, Repository, SyncState
+from credits.models import Contribution, IdentitySyncState, Repository, SyncState
 
 from .contributions import contribution_from_pull, contributions_upsert
 
@@ -109,6 +110,9 @@ def repository_sync(*, repository_id: int, client: ForgeClient | None = None) ->
 def _walk(client: ForgeClient, repository: Repository, state: SyncState, report: SyncReport) -> None:
     linked = _linked_identities(repository.platform)
     watermark = state.watermark
+    # PRs updated exactly at the watermark may be new (same second) or already stored: skip only the latter.
+    at_watermark = set(Contribution.objects.filter(repository=repository, updated_at=watermark)
+                       .values_list("external_id", flat=True)) if watermark else set()
     kept: list[tuple[Pull, int]] = []
     newest, first_etag = watermark, ""
     # Without a watermark there is nothing the ETag could vouch for: walk everything.
@@ -124,6 +128,8 @@ def _walk(client: ForgeClient, repository: Repository, state: SyncState, report:
                 reached = True  # older than anything new: the previous walk stored the rest
                 break
             newest = pull.updated_at if newest is None else max(newest, pull.updated_at)
+            if pull.updated_at == watermark and pull.external_id in at_watermark:
+                continue
             if pull.merged_at is not None and pull.author.external_id in linked:
                 kept.append((pull, linked[pull.author.external_id]))
         if reached:
@@ -143,7 +149,11 @@ def _walk(client: ForgeClient, repository: Repository, state: SyncState, report:
 
 
 def identity_backfill(*, identity_id: int, client: ForgeClient | None = None) -> SyncReport:
-    """Fetch everything a newly linked identity merged into registry repositories (search or repo walk)."""
+    """Fetch everything a newly linked identity merged into registry repositories (search or repo walk).
+
+    Stores in batches and skips PRs already stored unchanged, so a run cut short by a rate limit
+    resumes on retry without re-fetching details it already has.
+    """
     identity = ForgeIdentity.objects.get(pk=identity_id)
     state, _ = IdentitySyncState.objects.get_or_create(identity=identity)
     IdentitySyncState.objects.filter(pk=state.pk).update(last_started_at=timezone.now(), runs=F("runs") + 1)
@@ -151,18 +161,26 @@ def identity_backfill(*, identity_id: int, client: ForgeClient | None = None) ->
     client = client or client_for(identity.platform)
     report = SyncReport(subject=str(identity))
     started = timezone.now()
+    since = state.backfilled_until or started - timedelta(days=settings.SYNC_BACKFILL_DAYS)
+    have = {(repo_id, number): updated for repo_id, number, updated in Contribution.objects.filter(
+        identity__platform=identity.platform, identity__external_id=identity.external_id,
+    ).values_list("repository_id", "number", "updated_at")}
     try:
         user = client.get_user_by_id(identity.external_id)
-        kept = []
-        for pull in client.user_merged_pulls(user, repos=[_ref(r) for r in repositories.values()],
-                                             since=state.backfilled_until):
+        pending: list[tuple[Repository, Pull]] = []
+        for pull in client.user_merged_pulls(user, repos=[_ref(r) for r in repositories.values()], since=since):
             report.pulls_seen += 1
             repository = repositories.get(pull.repo_path.lower())
-            if repository is not None and pull.merged_at is not None and pull.author.external_id == user.external_id:
-                kept.append((repository, pull))
-        for repository in {r.pk: r for r, _ in kept}.values():
-            _store(client, repository, [(p, identity.pk) for r, p in kept if r.pk == repository.pk], report)
-        _mark_mirrors(report.contribution_ids)
+            if repository is None or pull.merged_at is None or pull.author.external_id != user.external_id:
+                continue
+            known = have.get((repository.pk, pull.number))
+            if known is not None and known >= pull.updated_at:
+                continue
+            pending.append((repository, pull))
+            if len(pending) >= STORE_BATCH:
+                _store_grouped(client, pending, identity.pk, report)
+                pending = []
+        _store_grouped(client, pending, identity.pk, report)
         if user.login and user.login != identity.login:
             from accounts.services.identities import identity_rename
 
@@ -175,6 +193,15 @@ def identity_backfill(*, identity_id: int, client: ForgeClient | None = None) ->
     report.rate_remaining = client.rate_status().remaining
     _finish(IdentitySyncState, state.pk, report, "ok", backfilled_until=_day_before(started))
     return report
+
+
+def _store_grouped(client: ForgeClient, pending: list[tuple[Repository, Pull]], identity_id: int,
+                   report: SyncReport) -> None:
+    """Store a backfill batch repository by repository, then flag mirror copies among what was stored."""
+    before = len(report.contribution_ids)
+    for repository in {r.pk: r for r, _ in pending}.values():
+        _store(client, repository, [(p, identity_id) for r, p in pending if r.pk == repository.pk], report)
+    _mark_mirrors(report.contribution_ids[before:])
 
 
 def _day_before(moment: datetime) -> datetime:
