@@ -155,6 +155,7 @@ def test_mirrored_pr_synced_from_github_and_gitee_is_counted_once_and_shown_so(s
     client.force_login(user)
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert page.count("mirror, counted once") == 1
+    assert f'title="{on_gitee.duplicate_reason}"' in page  # the reason is one hover away
 
 
 def test_registering_a_mirror_later_marks_copies_already_stored(sim):
