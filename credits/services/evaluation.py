@@ -223,6 +223,12 @@ def _adjust(base: CreditRecord, result: Evaluation, version: PolicyVersion, now:
     return "adjustment created"
 
 
+def _run_engine(student_id: int, term: Term, version: PolicyVersion, facts: list[ContributionFacts],
+                now: dt.datetime, previously: Decimal) -> Evaluation:
+    policy = policy_of(version)
+    return evaluate(policy, facts, term=term_window(term, policy), now=now, previously_approved=previously)
+
+
 @transaction.atomic
 def record_evaluate(
     *,
@@ -232,11 +238,12 @@ def record_evaluate(
     facts: list[ContributionFacts],
     now: dt.datetime,
     actor=None,
+    result: Evaluation | None = None,
 ) -> str:
     """Build or refresh the student's draft record for the term; returns what happened, in words."""
-    previously = approved_elsewhere(student_id=student_id, term_id=term.id)
-    result = evaluate(policy_of(version), facts, term=term_window(term, policy_of(version)), now=now,
-                      previously_approved=previously)
+    if result is None:
+        previously = approved_elsewhere(student_id=student_id, term_id=term.id)
+        result = _run_engine(student_id, term, version, facts, now, previously)
     qs = CreditRecord.objects.select_for_update().select_related("term", "policy_version")
     record = qs.filter(student_id=student_id, term=term, kind=RecordKind.EVALUATION).first()
     if record is None:
@@ -260,6 +267,14 @@ def record_evaluate(
     return "refreshed"
 
 
+def _approved_elsewhere_by_student(term: Term, ids: set[int] | None) -> dict[int, Decimal]:
+    """approved_elsewhere for every student at once (one query instead of one per student)."""
+    rows = CreditRecord.objects.filter(status=RecordStatus.APPROVED).exclude(term=term)
+    if ids is not None:
+        rows = rows.filter(student_id__in=ids)
+    return dict(rows.values("student_id").annotate(total=Sum("credits")).values_list("student_id", "total"))
+
+
 def term_evaluate(
     *, term: Term, now: dt.datetime | None = None, student_ids: Iterable[int] | None = None, actor=None
 ) -> EvaluationReport:
@@ -272,11 +287,20 @@ def term_evaluate(
     with_records = CreditRecord.objects.filter(term=term, kind=RecordKind.EVALUATION)
     if ids is not None:
         with_records = with_records.filter(student_id__in=ids)
-    students = set(grouped) | set(with_records.values_list("student_id", flat=True))
+    # A snapshot lets an unchanged draft be recognised without a transaction; anything else is re-read locked.
+    columns = with_records.values_list("student_id", "status", "fingerprint")
+    snapshots = {sid: (status, fp) for sid, status, fp in columns}
+    approved = _approved_elsewhere_by_student(term, ids)
     report = EvaluationReport(term.code, version.version)
-    for student_id in sorted(students):
-        outcome = record_evaluate(student_id=student_id, term=term, version=version,
-                                  facts=grouped.get(student_id, []), now=now, actor=actor)
+    for student_id in sorted(set(grouped) | set(snapshots)):
+        facts = grouped.get(student_id, [])
+        result = _run_engine(student_id, term, version, facts, now, approved.get(student_id) or Decimal(0))
+        status, fingerprint = snapshots.get(student_id, ("", ""))
+        if status in REFRESHABLE and fingerprint == _fingerprint(result, version):
+            report.outcomes["unchanged"] += 1
+            continue
+        outcome = record_evaluate(student_id=student_id, term=term, version=version, facts=facts, now=now,
+                                  actor=actor, result=result)
         report.outcomes[outcome] += 1
     return report
 
