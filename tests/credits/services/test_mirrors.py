@@ -170,3 +170,41 @@ def test_registering_a_mirror_later_marks_copies_already_stored(sim):
     call_command("add_repository", "gitee:paddlepaddle/Paddle", "--mirror-of", "github:PaddlePaddle/Paddle")
     copy.refresh_from_db()
     assert copy.duplicate_reason.startswith("mirror of github:PaddlePaddle/Paddle#")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_forges_storing_copies_at_once_still_count_them_once(postgres_only):
+    """Each writer marks inside its own transaction; the advisory lock makes the second one see the first."""
+    import threading
+    import time as clock
+
+    from django.db import connection, transaction
+
+    github, gitee = _pair()
+    repos = {"github": RepositoryFactory(platform="github"), "gitee": RepositoryFactory(platform="gitee")}
+    started = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def store_and_mark(identity, merged_at, hold: float) -> None:
+        try:
+            started.wait()
+            with transaction.atomic():
+                copy = _contribution(identity, merged_at=merged_at, repository=repos[identity.platform],
+                                     head_sha=SHA_A)
+                duplicates_mark(contribution_ids=[copy.pk])
+                clock.sleep(hold)  # still uncommitted while the other writer marks
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=store_and_mark, args=(github, T0, 0.5)),
+               threading.Thread(target=store_and_mark, args=(gitee, T0 + dt.timedelta(hours=1), 0.0))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    assert Contribution.objects.count() == 2
+    assert Contribution.objects.filter(duplicate_of__isnull=True).count() == 1
