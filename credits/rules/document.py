@@ -62,8 +62,8 @@ def _index_lines(node: yaml.Node, loc: Loc, lines: dict[Loc, int], dupes: list[t
             if key in seen:
                 dupes.append((loc + (key,), key_node.start_mark.line + 1))
             seen.add(key)
-            lines[loc + (key,)] = key_node.start_mark.line + 1
             _index_lines(value_node, loc + (key,), lines, dupes)
+            # A key's own line beats its value's (a nested mapping starts on the next line).
             lines[loc + (key,)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
