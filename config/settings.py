@@ -77,7 +77,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
+        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=int(env_str("CONN_MAX_AGE", "60")),
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -158,6 +159,8 @@ FORGE_TOKENS = {
 }
 # How far back a newly linked identity's backfill looks (days); later runs resume where it stopped.
 SYNC_BACKFILL_DAYS = int(env_str("SYNC_BACKFILL_DAYS", "730"))
+# First back-off after a forge 5xx or malformed page; doubles per retry (rate limits use the forge's reset).
+SYNC_RETRY_BACKOFF_SECONDS = float(env_str("SYNC_RETRY_BACKOFF_SECONDS", "30"))
 # Seconds PyGithub waits between requests; real GitHub asks for pacing, forgesim does not.
 GITHUB_SECONDS_BETWEEN_REQUESTS = float(env_str("GITHUB_SECONDS_BETWEEN_REQUESTS", "0.25"))
 

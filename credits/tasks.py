@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from credits.forges import ForgeError, ForgeRateLimited
@@ -21,7 +22,8 @@ def _retry_or_give_up(task, exc: ForgeError, subject: str) -> dict:
     if isinstance(exc, ForgeRateLimited):
         raise task.retry(exc=exc, countdown=exc.retry_after or 60, max_retries=None)
     if not exc.permanent and task.request.retries < MAX_TRANSIENT_RETRIES:
-        raise task.retry(exc=exc, countdown=min(30 * 2 ** task.request.retries, 3600))
+        backoff = settings.SYNC_RETRY_BACKOFF_SECONDS * 2 ** task.request.retries
+        raise task.retry(exc=exc, countdown=min(backoff, 3600))
     log.warning("sync of %s failed: %s", subject, exc.message)
     return {"subject": subject, "error": exc.message}
 
