@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 
 from credits.models import Term
 from credits.services.evaluation import evaluation_targets, term_evaluate
@@ -38,6 +40,22 @@ def evaluate_term(term_id: int) -> dict:
 def evaluate_students(term_id: int, student_ids: list[int]) -> dict:
     """(Re)build the draft credit records of some students in a term; safe to repeat."""
     return _run(term_id, sorted(set(student_ids)))
+
+
+# A term keeps being re-evaluated this long after its last day, so work merged at its end can mature.
+OPEN_AFTER_END = dt.timedelta(days=60)
+
+
+@shared_task(name="credits.evaluate_open_terms", **LIMITS)
+def evaluate_open_terms() -> list[int]:
+    """Daily: queue every running (or recently ended) term, so maturing contributions count without a sync."""
+    today = timezone.localdate()
+    terms = list(
+        Term.objects.filter(starts_on__lte=today, ends_on__gte=today - OPEN_AFTER_END).values_list("id", flat=True)
+    )
+    for term_id in terms:
+        evaluate_term.delay(term_id)
+    return terms
 
 
 def evaluate_student(student_id: int, term_id: int) -> dict:

@@ -8,6 +8,8 @@ SCHEDULES = [
     # (name, task, every N minutes)
     ("xuefen: hourly repository sync", "credits.tasks.sync_all_repositories", 60),
     ("xuefen: overdue-sync sweep", "credits.tasks.sync_overdue_repositories", 30),
+    # Contributions mature days after their merge with no sync to notice: re-evaluate open terms daily.
+    ("xuefen: daily credit evaluation", "credits.evaluate_open_terms", 24 * 60),
 ]
 
 

@@ -82,3 +82,17 @@ def test_evaluate_student_evaluates_only_that_student():
     assert result["outcomes"] == {"created": 1}
     assert list(CreditRecord.objects.values_list("student_id", flat=True)) == [one.user_id]
     assert Term.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_daily_evaluation_picks_running_and_recently_ended_terms(monkeypatch):
+    import credits.tasks_rules as tasks
+
+    autumn_term, spring_term = autumn(), spring()
+    queued = []
+    monkeypatch.setattr(tasks.evaluate_term, "delay", queued.append)  # the queue itself is Celery's business
+    monkeypatch.setattr(tasks.timezone, "localdate", lambda: dt.date(2027, 3, 15))
+    assert tasks.evaluate_open_terms() == queued == [autumn_term.id, spring_term.id]
+    monkeypatch.setattr(tasks.timezone, "localdate", lambda: dt.date(2027, 7, 1))
+    queued.clear()
+    assert tasks.evaluate_open_terms() == [spring_term.id]
