@@ -1,0 +1,139 @@
+"""Operator commands: clear errors and non-zero exits on bad input, nothing partial written."""
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django_celery_beat.models import PeriodicTask
+
+from accounts.models import ForgeIdentity
+from credits.models import AuditEvent, Contribution, Repository
+from tests.credits.sync_helpers import link, register
+from tests.factories import student
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_add_repository_resolves_the_forge_id_and_audits(sim):
+    output = run("add_repository", "github:deepseek-ai/DeepSeek-V3", "--tier", "core")
+
+    repository = Repository.objects.get()
+    assert repository.external_id == sim.world.repo("github", "deepseek-ai/DeepSeek-V3").id
+    assert repository.tier == "core" and "registered github:deepseek-ai/DeepSeek-V3" in output
+    assert AuditEvent.objects.filter(action="repository_add", subject_id=str(repository.pk)).exists()
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("deepseek-ai/DeepSeek-V3", "PLATFORM:VALUE"),
+    ("bitbucket:a/b", "unknown platform"),
+    ("github:just-a-name", "owner/name"),
+    ("github:nobody/nothing", "404"),
+])
+def test_add_repository_refuses_bad_specs_and_unknown_repositories(sim, spec, message):
+    with pytest.raises(CommandError, match=message):
+        run("add_repository", spec)
+    assert not Repository.objects.exists()
+
+
+def test_add_repository_twice_updates_the_same_entry(sim):
+    run("add_repository", "github:QwenLM/Qwen3")
+    run("add_repository", "github:qwenlm/qwen3", "--tier", "core")
+
+    assert Repository.objects.get().tier == "core"
+
+
+def test_load_repositories_is_all_or_nothing(sim, tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text("repositories:\n  - {spec: 'github:QwenLM/Qwen3', tier: core}\n"
+                    "  - {spec: 'github:PaddlePaddle/Paddle'}\n"
+                    "  - {spec: 'gitee:paddlepaddle/Paddle', mirror_of: 'github:PaddlePaddle/Paddle'}\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("repositories:\n  - github:QwenLM/Qwen3\n  - github:no-such/repo\n")
+
+    with pytest.raises(CommandError, match="no-such/repo"):
+        run("load_repositories", str(bad))
+    assert not Repository.objects.exists()
+    run("load_repositories", str(good))
+    mirror = Repository.objects.get(platform="gitee")
+    assert Repository.objects.count() == 3 and mirror.mirror_of.spec == "github:PaddlePaddle/Paddle"
+
+
+def test_load_repositories_names_the_entry_that_is_malformed(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("repositories:\n  - {spec: 'github:a/b', colour: red}\n")
+
+    with pytest.raises(CommandError, match="entry 1"):
+        run("load_repositories", str(bad))
+
+
+def test_link_identity_resolves_the_numeric_id_and_records_the_operator(sim):
+    profile = student(student_id="202600002")
+
+    output = run("link_identity", "202600002", "github:lihua-nlp")
+
+    identity = ForgeIdentity.objects.get(user=profile.user)
+    assert (identity.external_id, identity.verified_via) == (1002, "operator")
+    assert "linked github:lihua-nlp" in output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["209999999", "github:lihua-nlp"], "no student"),
+    (["202600002", "github:ghost-user"], "404"),
+    (["202600002", "lihua-nlp"], "PLATFORM:VALUE"),
+])
+def test_link_identity_rejects_unknown_students_logins_and_specs(sim, args, message):
+    student(student_id="202600002")
+    with pytest.raises(CommandError, match=message):
+        run("link_identity", *args)
+    assert not ForgeIdentity.objects.exists()
+
+
+def test_link_identity_refuses_an_account_linked_to_someone_else(sim):
+    link(sim, "lihua")  # already linked to another student
+    student(student_id="202600099")
+
+    with pytest.raises(CommandError, match="already linked|已关联到其他人"):
+        run("link_identity", "202600099", "github:lihua-nlp")
+
+
+def test_sync_wait_reports_seen_stored_requests_and_rate_limit(sim):
+    link(sim, "wangxm")
+    register(sim, "github:deepseek-ai/DeepSeek-V3")
+
+    output = run("sync", "--wait", "--repository", "github:deepseek-ai/DeepSeek-V3")
+
+    assert "PRs seen: 4  stored: 1  requests spent: 2" in output  # the list page and one detail
+    assert "rate limit left: 4999" in output  # the pool spread the two requests over two tokens
+    assert Contribution.objects.count() == 1
+
+
+def test_sync_wait_exits_non_zero_and_names_the_failing_repository(sim, settings):
+    link(sim, "wangxm")
+    register(sim, "github:deepseek-ai/DeepSeek-V3")
+    settings.FORGE_TOKENS = {**settings.FORGE_TOKENS, "github": ["ghp_revoked_token"]}
+
+    with pytest.raises(CommandError, match="github:deepseek-ai/DeepSeek-V3: GitHub rejected the token"):
+        run("sync", "--wait")
+
+
+def test_sync_of_an_unregistered_repository_is_refused(sim):
+    with pytest.raises(CommandError, match="not an active registry repository"):
+        run("sync", "--repository", "github:QwenLM/Qwen3")
+
+
+def test_setup_periodic_tasks_is_idempotent():
+    run("setup_periodic_tasks")
+    run("setup_periodic_tasks")
+
+    tasks = dict(PeriodicTask.objects.values_list("name", "task"))
+    assert tasks["xuefen: hourly repository sync"] == "credits.tasks.sync_all_repositories"
+    assert tasks["xuefen: overdue-sync sweep"] == "credits.tasks.sync_overdue_repositories"
+    assert PeriodicTask.objects.count() == len(tasks)  # the second run updated, never duplicated
