@@ -72,6 +72,7 @@ def test_five_failures_lock_the_account_then_the_cool_off_lets_it_back_in(client
         locked = sign_in(client, "2026123456", PASSWORD)  # even the right password is refused now
         assert locked.status_code == 429
         assert "0:15:00" in locked.content.decode()  # the page says how long to wait
+        assert "登录尝试次数过多" in locked.content.decode()  # in the portal's default language
         assert signed_in_as(client) is None
         clock.shift(dt.timedelta(minutes=14))
         assert sign_in(client, "2026123456", PASSWORD).status_code == 429  # still cooling off
