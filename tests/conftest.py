@@ -96,6 +96,10 @@ def celery_worker(transactional_db):
         connections.close_all()
 
     task_postrun.connect(close_connections, weak=False)
+    with app.connection_for_write() as conn:
+        # Leftovers of an earlier test (retries, on-commit enqueues) must not run against this test's data.
+        conn.default_channel.queue_declare(queue=TEST_QUEUE, durable=True, auto_delete=False)
+        conn.default_channel.queue_purge(TEST_QUEUE)
     try:
         with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, queues=[TEST_QUEUE],
                           shutdown_timeout=30) as worker:
