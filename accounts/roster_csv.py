@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from .platforms import Platform
 
@@ -32,7 +33,7 @@ class RosterError:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return _("line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
 
 
 @dataclass
@@ -61,7 +62,7 @@ class ParsedRoster:
 def decode_roster(data: bytes) -> tuple[str, str]:
     """Text and encoding name: UTF-8 (with or without BOM) first, then GB18030; anything else is refused."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnicodeError("the file is UTF-16; save it as CSV UTF-8 or GB18030")
+        raise UnicodeError(_("the file is UTF-16; save it as CSV UTF-8 or GB18030"))
     try:
         return data.decode("utf-8-sig"), ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
     except UnicodeDecodeError:
@@ -69,30 +70,33 @@ def decode_roster(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
-        raise UnicodeError(f"the file is neither UTF-8 nor GB18030 (bad byte at offset {exc.start})") from exc
+        raise UnicodeError(_("the file is neither UTF-8 nor GB18030 (bad byte at offset %(offset)s)")
+                           % {"offset": exc.start}) from exc
 
 
 def _handle_error(platform: str, login: str) -> str | None:
     """Why a forge login is malformed, or None."""
     if "/" in login or ":" in login or " " in login:
-        return f"bad {platform} handle {login!r}: give the login only, not a URL or a path"
+        return _("bad %(platform)s handle '%(login)s': give the login only, not a URL or a path") % {
+            "platform": platform, "login": login}
     if not HANDLE_RULES[platform].match(login):
-        return f"bad {platform} handle {login!r}: not a valid {platform} login"
+        return _("bad %(platform)s handle '%(login)s': not a valid %(platform)s login") % {
+            "platform": platform, "login": login}
     return None
 
 
 def _check_row(line: int, values: dict[str, str], handle_columns: tuple[str, ...]) -> list[str]:
     """Per-row problems that need no database."""
-    problems = [f"missing {name}" for name in REQUIRED if not values.get(name)]
+    problems = [_("missing %(field)s") % {"field": name} for name in REQUIRED if not values.get(name)]
     sid = values.get("student_id", "")
     if sid and not STUDENT_ID.match(sid):
-        problems.append(f"malformed student id {sid!r} (letters, digits, - or _, at most 32)")
+        problems.append(_("malformed student id '%(sid)s' (letters, digits, - or _, at most 32)") % {"sid": sid})
     email = values.get("email", "")
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            problems.append(f"malformed email {email!r}")
+            problems.append(_("malformed email '%(email)s'") % {"email": email})
     for platform in handle_columns:
         login = values.get(platform, "").lstrip("@")
         if login and (why := _handle_error(platform, login)):
@@ -110,21 +114,24 @@ def parse_roster(data: bytes) -> ParsedRoster:
     try:
         header_raw = next(reader)
     except StopIteration:
-        return ParsedRoster(rows=[], errors=[RosterError(1, "the file is empty")], encoding=encoding)
+        return ParsedRoster(rows=[], errors=[RosterError(1, _("the file is empty"))], encoding=encoding)
     except csv.Error as exc:
-        return ParsedRoster(rows=[], errors=[RosterError(1, f"unreadable CSV: {exc}")], encoding=encoding)
+        error = RosterError(1, _("unreadable CSV: %(error)s") % {"error": exc})
+        return ParsedRoster(rows=[], errors=[error], encoding=encoding)
     header = [ALIASES.get(h.strip(), h.strip().lower()) for h in header_raw]
     errors: list[RosterError] = []
     missing = [c for c in REQUIRED if c not in header]
     unknown = [h for h in header if h not in REQUIRED + HANDLES]
     repeated = sorted({h for h in header if header.count(h) > 1})
     if missing:
-        errors.append(RosterError(1, f"header lacks column(s) {', '.join(missing)}; expected "
-                                     "student_id,name,email,department[,github][,gitee][,gitlab]"))
+        errors.append(RosterError(1, _("header lacks column(s) %(columns)s; expected "
+                                       "student_id,name,email,department[,github][,gitee][,gitlab]")
+                                  % {"columns": ", ".join(missing)}))
     if unknown:
-        errors.append(RosterError(1, f"unknown column(s) {', '.join(repr(u) for u in unknown)}"))
+        errors.append(RosterError(1, _("unknown column(s) %(columns)s")
+                                  % {"columns": ", ".join(repr(u) for u in unknown)}))
     if repeated:
-        errors.append(RosterError(1, f"repeated column(s) {', '.join(repeated)}"))
+        errors.append(RosterError(1, _("repeated column(s) %(columns)s") % {"columns": ", ".join(repeated)}))
     if errors:
         return ParsedRoster(rows=[], errors=errors, encoding=encoding)
     handle_columns = tuple(p for p in HANDLES if p in header)
@@ -140,26 +147,29 @@ def parse_roster(data: bytes) -> ParsedRoster:
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(RosterError(start, f"unreadable CSV: {exc}"))
+            errors.append(RosterError(start, _("unreadable CSV: %(error)s") % {"error": exc}))
             break
         line = start
         if not any(c.strip() for c in cells):
             continue  # blank lines (often trailing) are not rows
         if len(cells) > len(header):
-            errors.append(RosterError(line, f"{len(cells)} fields, the header has {len(header)}"))
+            errors.append(RosterError(line, _("%(n)s fields, the header has %(m)s")
+                                      % {"n": len(cells), "m": len(header)}))
             continue
         values = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
         problems = _check_row(line, values, handle_columns)
         sid = values["student_id"]
         if sid and sid in first_line_of_id:
-            problems.append(f"duplicate student id {sid} (first on line {first_line_of_id[sid]})")
+            problems.append(_("duplicate student id %(sid)s (first on line %(line)s)")
+                            % {"sid": sid, "line": first_line_of_id[sid]})
         elif sid:
             first_line_of_id[sid] = line
         handles = {p: values[p].lstrip("@") for p in handle_columns if values.get(p)}
         for platform, login in handles.items():
             key = (platform, login.lower())
             if key in first_line_of_handle:
-                problems.append(f"{platform} handle {login} also given on line {first_line_of_handle[key]}")
+                problems.append(_("%(platform)s handle %(login)s also given on line %(line)s")
+                                % {"platform": platform, "login": login, "line": first_line_of_handle[key]})
             else:
                 first_line_of_handle[key] = line
         row = RosterRow(line=line, student_id=sid, name=values["name"], email=values["email"],
@@ -170,6 +180,6 @@ def parse_roster(data: bytes) -> ParsedRoster:
             continue
         rows.append(row)
     if not rows and not errors:
-        errors.append(RosterError(1, "the file has a header but no student rows"))
+        errors.append(RosterError(1, _("the file has a header but no student rows")))
     return ParsedRoster(rows=rows, errors=errors, encoding=encoding, handle_columns=handle_columns,
                         candidates=candidates)

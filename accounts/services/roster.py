@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Department, RosterHint, StudentProfile, User
 from accounts.roles import Role, setup_roles
@@ -56,7 +57,7 @@ def _find_department(index: dict[str, Department], value: str) -> Department | N
 def _database_errors(rows: list[RosterRow], depts: dict[str, Department]) -> list[RosterError]:
     """Problems only the database can reveal: unknown departments, ids taken by non-student accounts."""
     errors = [
-        RosterError(r.line, f"unknown department {r.department!r} (use a department code or name)")
+        RosterError(r.line, _("unknown department '%(dept)s' (use a department code or name)") % {"dept": r.department})
         for r in rows if r.department and _find_department(depts, r.department) is None
     ]
     ids = [r.student_id for r in rows if r.student_id]
@@ -67,7 +68,8 @@ def _database_errors(rows: list[RosterRow], depts: dict[str, Department]) -> lis
         taken |= set(User.objects.filter(username__in=chunk).values_list("username", flat=True))
     for r in rows:
         if r.student_id and r.student_id in taken and r.student_id not in students:
-            errors.append(RosterError(r.line, f"student id {r.student_id} is already the username of a staff account"))
+            errors.append(RosterError(r.line, _("student id %(sid)s is already the username of a staff account")
+                                      % {"sid": r.student_id}))
     return errors
 
 

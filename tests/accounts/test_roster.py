@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from accounts.models import ForgeIdentity, RosterHint, StudentProfile, User
 from accounts.roles import Role, role_grant
@@ -14,6 +15,13 @@ from tests.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 HEADER = "student_id,name,email,department,github,gitee,gitlab"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Exact-message assertions are in English; the portal's default is Chinese (tested below)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -171,7 +179,8 @@ def test_upload_page_lists_errors_for_registrar_and_imports_nothing(departments,
     role_grant(user=registrar, role=Role.REGISTRAR, actor=None)
     client.force_login(registrar)
     bad = roster("2026000001,A,bad,cs,,,").encode()
-    page = client.post("/roster/import/", {"file": SimpleUploadedFile("r.csv", bad, "text/csv")})
+    page = client.post("/roster/import/", {"file": SimpleUploadedFile("r.csv", bad, "text/csv")},
+                       HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     assert "malformed email" in page.content.decode() and StudentProfile.objects.count() == 0
     good = roster("2026000001,A,a@x.cn,cs,,,").encode()
@@ -184,3 +193,12 @@ def test_upload_page_is_forbidden_to_students(departments, client):
     role_grant(user=someone, role=Role.STUDENT, actor=None)
     client.force_login(someone)
     assert client.get("/roster/import/").status_code == 403
+
+
+def test_reasons_are_in_chinese_by_default(departments):
+    with translation.override("zh-hans"):
+        result = roster_import(data=roster("2026000001,张三,bad,物理,,,").encode(), actor=None)
+        assert [str(e) for e in result.errors] == [
+            "第 2 行：邮箱“bad”格式有误",
+            "第 2 行：未知院系“物理”（请填写院系代码或名称）",
+        ]
