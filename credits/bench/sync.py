@@ -110,8 +110,7 @@ def _storage_rates(n: int, out: TextIO) -> dict:
     Contribution.objects.filter(external_id__gte=10_000_000).delete()
     baseline_rows = rows()
     started = time.perf_counter()
-    for i in range(0, n, STORE_BATCH):
-        Contribution.objects.bulk_create(baseline_rows[i:i + STORE_BATCH])
+    Contribution.objects.bulk_create(baseline_rows)  # the baseline: one plain call, Django's own batching
     bulk_s = time.perf_counter() - started
     Contribution.objects.filter(external_id__gte=10_000_000).delete()
     upsert_rows = rows()
@@ -122,9 +121,9 @@ def _storage_rates(n: int, out: TextIO) -> dict:
     assert Contribution.objects.filter(external_id__gte=10_000_000).count() == n
     figures = {"rows": n, "bulk_create_per_s": round(n / bulk_s), "upsert_per_s": round(n / upsert_s),
                "ratio": round(bulk_s / upsert_s, 2)}
-    out.write(f"  storage of {n:,} contributions in batches of {STORE_BATCH}: sync upsert {figures['upsert_per_s']:,}/s"
-              f" vs plain bulk_create {figures['bulk_create_per_s']:,}/s -> ratio {figures['ratio']} "
-              f"(target >= 0.5)")
+    out.write(f"  storage of {n:,} contributions: sync upsert (batches of {STORE_BATCH}, ON CONFLICT) "
+              f"{figures['upsert_per_s']:,}/s vs one plain bulk_create {figures['bulk_create_per_s']:,}/s "
+              f"-> ratio {figures['ratio']} (target >= 0.5)")
     return figures
 
 
