@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -31,6 +32,7 @@ from .tokens import TokenPool
 PER_PAGE = 100
 QUICK_RETRIES = 2  # python-gitlab's backoff is 0.1 s, 0.2 s: enough for a blip, longer is the task's job
 DEFAULT_RETRY_AFTER = 60.0
+LISTED_CACHE = 10_000  # list items kept for pull_detail, so a kept MR costs one request (its diffs), not two
 BOT_USERNAME = re.compile(r"^(project|group)_\d+_bot(_[0-9a-f]+)?$")
 T = TypeVar("T")
 
@@ -93,6 +95,7 @@ class GitLabClient:
         self.gl.session.hooks["response"].append(self._on_response)
         self._spent = 0
         self._rate = RateStatus(remaining=None, limit=None, reset_at=None)
+        self._listed: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
         self._last_headers: dict[str, str] = {}
 
     # ---- plumbing --------------------------------------------------------------------------------
@@ -160,6 +163,12 @@ class GitLabClient:
         error = ForgeError(message, status=status)
         error.permanent = True
         return error
+
+    def _remember(self, repo_path: str, data: dict[str, Any]) -> None:
+        """Keep a list item: it has everything the single MR has that we use except the diff sizes."""
+        self._listed[(repo_path.lower(), int(data["iid"]))] = data
+        if len(self._listed) > LISTED_CACHE:
+            self._listed.popitem(last=False)
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         with self._errors(what):
@@ -232,12 +241,17 @@ class GitLabClient:
         return self._user(self._call("current user", fetch).attributes)
 
     def pull_pages(self, repo: RepoRef, *, etag: str = "", since: datetime | None = None) -> Iterator[PullPage]:
-        """Merged MRs, most recently updated first (updated_after=since server-side), one page per step."""
+        """Merged MRs, most recently updated first, one page per step.
+
+        With an ETag the unfiltered first page is asked for conditionally (a 304 is free, and the URL must stay
+        the same for the tag to match); without one, `since` becomes updated_after so GitLab filters.
+        The caller stops at its watermark either way, so both walks cost the same number of pages.
+        """
         params: dict[str, Any] = {"state": "merged", "order_by": "updated_at", "sort": "desc"}
-        if since is not None:
-            params["updated_after"] = since.isoformat()
         if etag:
             params["extra_headers"] = {"If-None-Match": etag}
+        elif since is not None:
+            params["updated_after"] = since.isoformat()
         manager = self.gl.projects.get(self._project_id(repo), lazy=True).mergerequests
         try:
             with self._errors(f"merge requests of {repo.path}"):
@@ -263,18 +277,23 @@ class GitLabClient:
                 is_last = listing.next_page is None
                 size = listing.per_page or PER_PAGE
                 rest = list(items) if is_last else list(itertools.islice(items, size - 1))
-            pulls = [self._pull(mr.attributes, repo_path) for mr in (first, *rest)]
+            pulls = []
+            for mr in (first, *rest):
+                self._remember(repo_path, mr.attributes)
+                pulls.append(self._pull(mr.attributes, repo_path))
             yield PullPage(pulls=pulls, etag=page_etag, is_last=is_last)
             if is_last:
                 return
             page_etag = ""
 
     def pull_detail(self, repo: RepoRef, number: int) -> Pull:
-        """One MR with changes_count as changed_files, and additions/deletions counted from its diffs."""
+        """One MR with additions/deletions counted from its diffs; the MR itself comes from the walk if listed."""
         pid = self._project_id(repo)
-        mr = self._call(f"{repo.path}!{number}",
-                        lambda: self.gl.projects.get(pid, lazy=True).mergerequests.get(int(number)))
-        pull = self._pull(mr.attributes, repo.path, detailed=True)
+        data = self._listed.pop((repo.path.lower(), int(number)), None)
+        if data is None:  # not seen in this client's walks: the single MR (with changes_count as a string)
+            data = self._call(f"{repo.path}!{number}",
+                              lambda: self.gl.projects.get(pid, lazy=True).mergerequests.get(int(number))).attributes
+        pull = self._pull(data, repo.path, detailed=True)
         # GitLab's MR has no additions/deletions: count them from /diffs (GitLab 15.7+), 100 files a request.
         encoded = requests.utils.quote(str(pid), safe="")
         diffs = self._call(f"{repo.path}!{number} diffs", lambda: list(self.gl.http_list(
@@ -306,6 +325,7 @@ class GitLabClient:
             repo = by_id.get(mr.attributes.get("project_id"))
             if repo is None:
                 continue
+            self._remember(repo.path, mr.attributes)
             pull = self._pull(mr.attributes, repo.path)
             if pull.merged_at is not None and (since is None or pull.merged_at >= since):
                 yield pull

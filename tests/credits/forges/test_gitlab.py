@@ -201,3 +201,20 @@ def test_access_token_bots_are_recognised_by_username():
     assert Client._user({"id": 1, "username": "project_42_bot_3f2a"}).is_bot
     assert Client._user({"id": 2, "username": "group_7_bot"}).is_bot
     assert not Client._user({"id": 3, "username": "project_42_botanist"}).is_bot
+
+
+def test_a_listed_mr_costs_one_request_for_its_sizes_and_an_unlisted_one_two(sim, client):
+    next(iter(client.pull_pages(TOOLKIT)))
+    sim.reset_stats()
+    listed = client.pull_detail(TOOLKIT, 1)
+    assert budget_spent(sim, "gitlab") == 1  # only /diffs
+    again = client.pull_detail(TOOLKIT, 1)  # no longer remembered: the single MR and its diffs
+    assert budget_spent(sim, "gitlab") == 3
+    assert (listed.additions, listed.deletions, listed.changed_files) == (again.additions, again.deletions, 6)
+    assert listed.merged_by_login == again.merged_by_login == "chen"
+
+
+def test_with_an_etag_the_first_page_is_unfiltered_so_the_tag_can_match(sim, client):
+    etag = next(iter(client.pull_pages(TOOLKIT))).etag
+    pages = list(client.pull_pages(TOOLKIT, etag=etag, since=BASE))
+    assert pages[0].not_modified
