@@ -88,6 +88,10 @@ def celery_worker(transactional_db):
     if not using_redis():
         require_service(not IN_CI, "Redis (CELERY_BROKER_URL)")
         app.conf.broker_url = "memory://"
+    # A producer pool built by an earlier .delay() still points at the broker of that time (amqp:// by default):
+    # drop it, or this test's tasks are published where the worker never looks.
+    app.amqp._producer_pool = None
+    app._pool = None
     app.conf.task_always_eager = False
     app.conf.task_default_queue = TEST_QUEUE
 
