@@ -40,9 +40,9 @@ def contributions_upsert(*, rows: Iterable[Contribution]) -> list[int]:
         objs, update_conflicts=True, unique_fields=["platform", "external_id"],
         update_fields=FORGE_FIELDS + ["synced_at"], batch_size=500,
     )
-    # SQLite does not return ids from an upsert; read them back by the natural key.
-    platform = objs[0].platform
+    if all(o.pk is not None for o in objs):  # PostgreSQL and SQLite >= 3.35 return ids from the upsert
+        return [o.pk for o in objs]
     return list(
-        Contribution.objects.filter(platform=platform, external_id__in=[o.external_id for o in objs])
+        Contribution.objects.filter(platform=objs[0].platform, external_id__in=[o.external_id for o in objs])
         .values_list("id", flat=True)
     )
