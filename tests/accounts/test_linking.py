@@ -358,3 +358,17 @@ def test_two_people_claiming_one_account_at_once_get_one_link_and_one_audited_re
     assert sorted(outcomes) == ["linked", "refused"]
     assert ForgeIdentity.objects.filter(external_id=1001, unlinked_at__isnull=True).count() == 1
     assert AuditEvent.objects.filter(action="identity_link_refused").count() == 1
+
+
+@pytest.mark.parametrize("path", ["/accounts/oauth/github/login/", "/accounts/oauth/gitee/login/",
+                                  "/accounts/oauth/gitlab/login/callback/"])
+def test_a_forge_without_an_oauth_app_answers_a_clear_page_not_a_500(client, settings, path):
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        name: {**conf, "APPS": []} for name, conf in settings.SOCIALACCOUNT_PROVIDERS.items()
+    }
+    client.force_login(StudentProfileFactory().user)
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert "_CLIENT_ID" in response.content.decode()
