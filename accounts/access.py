@@ -14,7 +14,7 @@ from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 
 from credits.models import AuditEvent, Contribution
-from credits.models.records import CreditLine, CreditRecord, RecordStatus
+from credits.models.records import CreditLine, CreditRecord, LineOutcome, RecordStatus
 
 from .models import Department, DepartmentReviewer, ForgeIdentity, StudentProfile
 from .roles import Role, roles_of
@@ -85,7 +85,9 @@ def credit_lines_visible_to(user) -> QuerySet[CreditLine]:
 
 def contributions_visible_to(user) -> QuerySet[Contribution]:
     """Contributions: own; a reviewer's departments; for the registrar, those credited in approved records."""
-    credited = CreditLine.objects.filter(record__status=RecordStatus.APPROVED, contribution__isnull=False)
+    # Only lines that actually granted credit: a refused line in an approved record is not the registrar's business.
+    credited = CreditLine.objects.filter(record__status=RecordStatus.APPROVED, outcome=LineOutcome.CREDITED,
+                                         contribution__isnull=False)
     q = _scope(
         user, own="identity__user_id", department="identity__user__student__department_id",
         registrar=Q(pk__in=credited.values("contribution_id")),

@@ -93,3 +93,18 @@ def test_scope_is_a_single_query(people, django_assert_num_queries):
     user._xuefen_roles = None  # force the role lookup to be counted
     with django_assert_num_queries(2):  # one for the roles, one for the scoped rows
         list(records_visible_to(user))
+
+
+def test_registrar_does_not_see_contributions_an_approved_record_refused(people):
+    from credits.models.records import CreditLine, LineOutcome
+    from tests.factories import ContributionFactory
+
+    refused = ContributionFactory(identity=people.contribution_b.identity, repository=people.contribution_b.repository)
+    CreditLine.objects.create(record=people.record_b, contribution=refused, contribution_key=str(refused.pk),
+                              position=2, outcome=LineOutcome.REFUSED, rule="labels", reason="label spam",
+                              reason_zh="标签 spam")
+
+    assert ids(contributions_visible_to(people.registrar)) == {people.contribution_b.pk}
+    # The refusal's explanation stays readable with the approved record it belongs to.
+    lines = credit_lines_visible_to(people.registrar)
+    assert lines.filter(contribution=refused, outcome=LineOutcome.REFUSED).count() == 1
