@@ -35,5 +35,8 @@ def credit_seed_and_evaluate(write) -> None:
     sample = records.first()
     if sample is not None:
         write(f"Why {sample.student} earned {sample.credits} in {sample.term.code}:")
-        for line in sample.lines.order_by("position")[:12]:
-            write(f"  [{line.outcome}] {line.points} pts  {line.reason}  /  {line.reason_zh}")
+        for line in sample.lines.select_related("contribution__repository").order_by("position")[:12]:
+            points = f"{line.points.normalize():f}"  # 15, 2.5 — not 15.0000
+            # A credited line's reason names its PR; a refusal's reason does not, so name it here.
+            subject = f"{line.contribution}: " if line.outcome != "credited" and line.contribution else ""
+            write(f"  [{line.outcome}] {points} pts  {subject}{line.reason}  /  {line.reason_zh}")

@@ -75,6 +75,23 @@ def registry_seed(world: World) -> int:
     return len(registry_load(entries=entries))
 
 
+def staff_seed() -> list[str]:
+    """A faculty reviewer for the first department and a registrar, so every role can be tried."""
+    from accounts.roles import Role, role_grant
+
+    operator = operator_seed()
+    department = Department.objects.order_by("code").first()
+    made = []
+    for username, role, departments in (("reviewer", Role.REVIEWER, [department]), ("registrar", Role.REGISTRAR, [])):
+        user, created = User.objects.get_or_create(username=username, defaults={"display_name": f"Demo {username}"})
+        if created:
+            user.password = make_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        role_grant(user=user, role=role, actor=operator, departments=departments)
+        made.append(f"{username} ({role.value}{', ' + department.name if departments else ''})")
+    return made
+
+
 def operator_seed() -> User:
     """The demo operator (superuser) account."""
     operator, created = User.objects.get_or_create(username="operator", defaults={

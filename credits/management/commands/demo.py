@@ -40,6 +40,7 @@ class Command(BaseCommand):
         departments = seeding.departments_seed(world)
         write(f"Seeded {departments} departments, {seeding.roster_seed(world)} students (roster import)")
         write(f"Registered {seeding.registry_seed(world)} repositories")
+        write(f"Staff accounts: operator, {', '.join(seeding.staff_seed())}")
         with celery_worker():
             write(f"Linked {seeding.identities_seed(world)} forge identities (each enqueues a backfill)")
             call_command("sync", stdout=self.stdout)  # hourly-style fan-out, through Celery
@@ -58,7 +59,8 @@ class Command(BaseCommand):
                 sim.stop()
                 return
             write(f"\nSign in at http://127.0.0.1:{port}/ as a student id (e.g. "
-                  f"{seeding.students_of(world)[0].student['student_id']}) or 'operator', password "
+                  f"{seeding.students_of(world)[0].student['student_id']}), 'reviewer', 'registrar' or 'operator', "
+                  f"password "
                   f"'{seeding.DEMO_PASSWORD}'. Ctrl-C stops.")
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         sim.stop()
