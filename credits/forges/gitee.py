@@ -21,7 +21,7 @@ from .base import (
     RateStatus,
     RepoRef,
 )
-from .tokens import TokenPool
+from .tokens import TokenPool, shared_pool
 
 PER_PAGE = 100  # Gitee's maximum (its default is 20)
 DEFAULT_RETRY_AFTER = 60.0  # Gitee documents no limit headers; a 429 without Retry-After waits a minute
@@ -250,13 +250,9 @@ class GiteeClient:
         return self._rate
 
 
-_POOLS: dict[tuple[str, tuple[str, ...]], TokenPool] = {}
-
-
 def client_from_settings(*, token: str | None = None) -> GiteeClient:
     """A client on GITEE_API_URL with the GITEE_TOKENS pool (shared per process, so budgets are remembered)."""
     from django.conf import settings
 
-    tokens = tuple(settings.FORGE_TOKENS.get("gitee") or ())
-    pool = _POOLS.setdefault((settings.GITEE_API_URL, tokens), TokenPool("gitee", list(tokens)))
+    pool = shared_pool("gitee", settings.GITEE_API_URL, settings.FORGE_TOKENS.get("gitee") or ())
     return GiteeClient(settings.GITEE_API_URL, token=token, pool=pool)

@@ -24,11 +24,10 @@ from .base import (
     RepoRef,
 )
 from .github_errors import error_from_exception, error_from_response, parse_next_link
-from .tokens import TokenPool
+from .tokens import TokenPool, shared_pool
 
 PER_PAGE = 100
 SEARCH_CAP = 1000  # GitHub returns at most 1,000 results per search query.
-_POOLS: dict[tuple[str, tuple[str, ...]], TokenPool] = {}
 
 
 def _ts(value: str | None) -> datetime | None:
@@ -229,8 +228,7 @@ def _pull_from_search(item: dict, repo_path: str) -> Pull:
 
 def client_from_settings(*, token: str | None = None) -> GitHubClient:
     """A GitHubClient configured from GITHUB_API_URL, GITHUB_TOKENS and the pacing setting."""
-    tokens = tuple(settings.FORGE_TOKENS.get("github", ()))
-    pool = _POOLS.setdefault((settings.GITHUB_API_URL, tokens), TokenPool("github", list(tokens)))
+    pool = shared_pool("github", settings.GITHUB_API_URL, settings.FORGE_TOKENS.get("github") or ())
     return GitHubClient(base_url=settings.GITHUB_API_URL, pool=pool, token=token,
                         seconds_between_requests=settings.GITHUB_SECONDS_BETWEEN_REQUESTS)
 

@@ -27,7 +27,7 @@ from .base import (
     RateStatus,
     RepoRef,
 )
-from .tokens import TokenPool
+from .tokens import TokenPool, shared_pool
 
 PER_PAGE = 100
 QUICK_RETRIES = 2  # python-gitlab's backoff is 0.1 s, 0.2 s: enough for a blip, longer is the task's job
@@ -340,13 +340,9 @@ class GitLabClient:
         return self._rate
 
 
-_POOLS: dict[tuple[str, tuple[str, ...]], TokenPool] = {}
-
-
 def client_from_settings(*, token: str | None = None) -> GitLabClient:
     """A client on GITLAB_URL with the GITLAB_TOKENS pool (shared per process, so budgets are remembered)."""
     from django.conf import settings
 
-    tokens = tuple(settings.FORGE_TOKENS.get("gitlab") or ())
-    pool = _POOLS.setdefault((settings.GITLAB_URL, tokens), TokenPool("gitlab", list(tokens)))
+    pool = shared_pool("gitlab", settings.GITLAB_URL, settings.FORGE_TOKENS.get("gitlab") or ())
     return GitLabClient(settings.GITLAB_URL, token=token, pool=pool)

@@ -49,3 +49,16 @@ class TokenPool:
             return
         with self._lock:
             self._budgets[token] = _Budget(remaining=remaining, reset_at=reset_at or 0.0)
+
+
+_SHARED: dict[tuple[str, str, tuple[str, ...]], TokenPool] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_pool(platform: str, base_url: str, tokens: list[str] | tuple[str, ...]) -> TokenPool:
+    """One pool per forge root and token list in this process, so budgets one client learns serve the next."""
+    key = (platform, base_url, tuple(tokens))
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = TokenPool(platform, list(tokens))
+        return _SHARED[key]
