@@ -151,8 +151,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Task modules autodiscovery (which only finds APP.tasks) would miss; workers must register them.
 CELERY_IMPORTS = ["credits.tasks_rules"]
-# A late-acked task must not be redelivered while it is still running (sync walks can be long).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# A late-acked task whose worker died is redelivered after this many seconds; it must exceed the longest
+# task (sync walks can be long), or a running task would be handed to a second worker.
+# Kombu looks for such orphans every interval × throttle seconds (Redis transport defaults: 10 × 10).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(env_str("CELERY_VISIBILITY_TIMEOUT", "7200")),
+    "unacked_restore_interval": int(env_str("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": int(env_str("CELERY_UNACKED_RESTORE_THROTTLE", "10")),
+}
 
 # Forges: API roots and service-token pools (comma-separated); forgesim stands in offline.
 GITHUB_API_URL = env_str("GITHUB_API_URL", "https://api.github.com").rstrip("/")

@@ -140,3 +140,49 @@ def test_two_worker_processes_running_the_same_syncs_at_once_store_each_pr_once(
     assert Contribution.objects.count() == expected
     assert len(set(Contribution.objects.values_list("platform", "external_id"))) == expected
     assert all("succeeded" in log.read_text() for log in logs), "each worker process ran sync tasks"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_sync_loses_nothing_and_counts_nothing_twice(sim, settings, postgres_only):
+    require_service(using_redis(), "Redis (CELERY_BROKER_URL)")
+    link(sim, "wangxm")
+    repository = register(sim, DEEPSEEK)
+    add_merged(sim, DEEPSEEK, "wangxm", 700)
+    queue = f"xuefen-kill-{uuid.uuid4().hex[:8]}"
+    db = connection.settings_dict
+    # A short visibility timeout so the killed worker's unacknowledged task comes back within the test.
+    env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+           "GITHUB_API_URL": sim.github_api_url, "GITHUB_TOKENS": ",".join(settings.FORGE_TOKENS["github"]),
+           "GITHUB_SECONDS_BETWEEN_REQUESTS": "0", "CONN_MAX_AGE": "0", "CELERY_VISIBILITY_TIMEOUT": "5",
+           "CELERY_UNACKED_RESTORE_INTERVAL": "1", "CELERY_UNACKED_RESTORE_THROTTLE": "1"}
+
+    def start(name: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool",
+                                 "solo", "-n", f"{name}-{queue}@%h", "--without-gossip", "--without-mingle",
+                                 "--loglevel", "WARNING"], cwd=ROOT, env=env)
+
+    details = "github GET /repos/{owner}/{repo}/pulls/{number}"
+    first = start("doomed")
+    try:
+        sync_repository.apply_async(args=[repository.pk], queue=queue)
+        wait_for(lambda: sim.stats()["endpoints"].get(details, {}).get("requests", 0) >= 250, timeout=90,
+                 what="the first worker to be mid-sync")
+        first.kill()  # SIGKILL: no warm shutdown, no ack, no chance to tidy up
+        first.wait(timeout=30)
+        state = SyncState.objects.get(repository=repository)
+        assert state.watermark is None and state.etag == ""  # nothing advanced past what was stored
+        partial = Contribution.objects.filter(repository=repository).count()
+        assert 0 < partial < 701  # some batches were stored before the kill
+        second = start("heir")
+        try:
+            wait_for(lambda: finished(repository, runs=2), timeout=120, what="the redelivered sync")
+        finally:
+            second.terminate()
+            second.wait(timeout=30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    stored = Contribution.objects.filter(repository=repository)
+    assert stored.count() == 701
+    assert len(set(stored.values_list("external_id", flat=True))) == 701
+    assert SyncState.objects.get(repository=repository).watermark is not None
