@@ -84,7 +84,9 @@ def sync_all_repositories() -> int:
 
 @shared_task(acks_late=True)
 def sync_overdue_repositories(max_age_minutes: int = 180) -> int:
-    """Sweep: re-enqueue repositories whose last finished sync is older than `max_age_minutes` (lost tasks)."""
+    """Sweep for lost tasks (a broker restart drops queued messages): stale repositories, unfinished backfills."""
+    from accounts.models import ForgeIdentity
+
     cutoff = timezone.now() - timedelta(minutes=max_age_minutes)
     ids = list(
         SyncState.objects.filter(repository__active=True)
@@ -93,4 +95,12 @@ def sync_overdue_repositories(max_age_minutes: int = 180) -> int:
     )
     for repository_id in ids:
         sync_repository.delay(repository_id)
-    return len(ids)
+    # A linked identity whose backfill never finished (and is not merely young) lost its task.
+    identities = list(
+        ForgeIdentity.objects.filter(unlinked_at__isnull=True, created_at__lt=cutoff)
+        .exclude(sync_state__last_status="ok")
+        .values_list("id", flat=True)
+    )
+    for identity_id in identities:
+        sync_identity.delay(identity_id)
+    return len(ids) + len(identities)

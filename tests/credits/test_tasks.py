@@ -186,3 +186,25 @@ def test_a_worker_killed_mid_sync_loses_nothing_and_counts_nothing_twice(sim, se
     assert stored.count() == 701
     assert len(set(stored.values_list("external_id", flat=True))) == 701
     assert SyncState.objects.get(repository=repository).watermark is not None
+
+
+def test_the_overdue_sweep_recovers_syncs_and_backfills_a_broker_restart_dropped(sim, celery_worker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import ForgeIdentity
+    from credits.models import IdentitySyncState
+    from credits.tasks import sync_overdue_repositories
+
+    lost = link(sim, "lihua")  # linked hours ago; its backfill message was lost with the broker
+    ForgeIdentity.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=5))
+    stale, fresh = register(sim, DEEPSEEK), register(sim, PADDLE)
+    SyncState.objects.filter(repository=fresh).update(last_finished_at=timezone.now(), last_status="ok")
+
+    sync_overdue_repositories.delay()
+
+    wait_for(lambda: finished(stale) and IdentitySyncState.objects.filter(identity=lost, last_status="ok").exists(),
+             what="the swept sync and backfill")
+    assert SyncState.objects.get(repository=fresh).runs == 0  # recently synced: left alone
+    assert sorted(Contribution.objects.filter(identity=lost).values_list("number", flat=True)) == [102, 70001]
