@@ -85,6 +85,22 @@ class RateStatus:
     reset_at: float | None
 
 
+class BudgetTracking:
+    """What every client reports about cost: requests that spent budget (304s are free) and what is left."""
+
+    _spent: int = 0
+    _rate: RateStatus = RateStatus(remaining=None, limit=None, reset_at=None)
+
+    @property
+    def requests_spent(self) -> int:
+        """Requests answered that cost rate-limit budget; a 304 to an ETag costs none."""
+        return self._spent
+
+    def rate_status(self) -> RateStatus:
+        """The budget the forge last reported for the token in use (unknown until it sends one)."""
+        return self._rate
+
+
 class ForgeError(Exception):
     """A forge call failed; `permanent` errors are not retried, others may be after `retry_after` seconds."""
 

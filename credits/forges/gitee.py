@@ -9,6 +9,7 @@ from typing import Any
 import requests
 
 from .base import (
+    BudgetTracking,
     ForgeAuthError,
     ForgeError,
     ForgeNotFound,
@@ -58,8 +59,9 @@ def _message(response: requests.Response) -> str:
     return str(body.get("message") or body) if isinstance(body, dict) else str(body)[:200]
 
 
-class GiteeClient:
+class GiteeClient(BudgetTracking):
     """One requests.Session against one Gitee API root; each request costs one unit of the token's budget."""
+    # Gitee sends no limit headers: only a 429 tells us the budget is gone (and until when).
 
     platform = "gitee"
 
@@ -239,15 +241,6 @@ class GiteeClient:
                         yield pull
                 if stop:
                     break
-
-    @property
-    def requests_spent(self) -> int:
-        """Requests sent that cost budget (every answered request except 304s)."""
-        return self._spent
-
-    def rate_status(self) -> RateStatus:
-        """Gitee sends no limit headers; only a 429 tells us the budget is gone (and until when)."""
-        return self._rate
 
 
 def client_from_settings(*, token: str | None = None) -> GiteeClient:

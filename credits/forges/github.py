@@ -11,6 +11,7 @@ from github.PullRequest import PullRequest
 from requests import RequestException
 
 from .base import (
+    BudgetTracking,
     ForgeAuthError,
     ForgeError,
     ForgeNotFound,
@@ -61,7 +62,7 @@ def pull_from_json(data: dict, repo_path: str) -> Pull:
     )
 
 
-class GitHubClient:
+class GitHubClient(BudgetTracking):
     """One door to GitHub (or any GitHub-compatible API root, such as Enterprise or forgesim)."""
 
     platform = "github"
@@ -135,13 +136,6 @@ class GitHubClient:
         return result
 
     # -- protocol -----------------------------------------------------------------------------------
-    @property
-    def requests_spent(self) -> int:
-        return self._spent
-
-    def rate_status(self) -> RateStatus:
-        return self._rate
-
     def get_repository(self, path_or_id: str) -> ForgeRepo:
         url = f"/repositories/{path_or_id}" if str(path_or_id).isdigit() else f"/repos/{path_or_id}"
         _, _, data = self._get_json(url)

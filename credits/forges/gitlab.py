@@ -15,6 +15,7 @@ import gitlab.exceptions as gle
 import requests
 
 from .base import (
+    BudgetTracking,
     ForgeAuthError,
     ForgeError,
     ForgeNotFound,
@@ -79,8 +80,9 @@ def diff_line_counts(diffs: list[dict[str, Any]]) -> tuple[int, int, bool]:
     return additions, deletions, complete
 
 
-class GitLabClient:
+class GitLabClient(BudgetTracking):
     """One door to a GitLab instance; the Repository external id is the numeric project id."""
+    # requests_spent counts each attempt python-gitlab makes on a 5xx; the budget comes from RateLimit-*.
 
     platform = "gitlab"
 
@@ -329,15 +331,6 @@ class GitLabClient:
             pull = self._pull(mr.attributes, repo.path)
             if pull.merged_at is not None and (since is None or pull.merged_at >= since):
                 yield pull
-
-    @property
-    def requests_spent(self) -> int:
-        """Answered requests except 304s (a 5xx that python-gitlab retried counts each time)."""
-        return self._spent
-
-    def rate_status(self) -> RateStatus:
-        """The budget from the last RateLimit-* headers GitLab sent."""
-        return self._rate
 
 
 def client_from_settings(*, token: str | None = None) -> GitLabClient:
