@@ -45,17 +45,23 @@ def _after_sync(report: SyncReport) -> None:
     enqueue_evaluation_after_sync(contribution_ids=report.contribution_ids)
 
 
+def _run_sync(task, service, *, subject: str, gone: type[Exception], **ids) -> dict:
+    """Run one sync service; a vanished row ends quietly, forge errors retry or give up, new work is evaluated."""
+    try:
+        report = service(**ids)
+    except gone:
+        return {"subject": subject, "error": "no longer exists"}
+    except ForgeError as exc:
+        return _retry_or_give_up(task, exc, subject)
+    _after_sync(report)
+    return _summary(report)
+
+
 @shared_task(bind=True, max_retries=None, **TASK_LIMITS)
 def sync_repository(self, repository_id: int) -> dict:
     """Incrementally sync one registry repository."""
-    try:
-        report = repository_sync(repository_id=repository_id)
-    except Repository.DoesNotExist:
-        return {"subject": repository_id, "error": "repository no longer registered"}
-    except ForgeError as exc:
-        return _retry_or_give_up(self, exc, f"repository {repository_id}")
-    _after_sync(report)
-    return _summary(report)
+    return _run_sync(self, repository_sync, subject=f"repository {repository_id}", gone=Repository.DoesNotExist,
+                     repository_id=repository_id)
 
 
 @shared_task(bind=True, max_retries=None, **TASK_LIMITS)
@@ -63,14 +69,8 @@ def sync_identity(self, identity_id: int) -> dict:
     """Backfill one newly linked identity's merged PRs into registry repositories."""
     from accounts.models import ForgeIdentity
 
-    try:
-        report = identity_backfill(identity_id=identity_id)
-    except ForgeIdentity.DoesNotExist:
-        return {"subject": identity_id, "error": "identity no longer exists"}
-    except ForgeError as exc:
-        return _retry_or_give_up(self, exc, f"identity {identity_id}")
-    _after_sync(report)
-    return _summary(report)
+    return _run_sync(self, identity_backfill, subject=f"identity {identity_id}", gone=ForgeIdentity.DoesNotExist,
+                     identity_id=identity_id)
 
 
 @shared_task(acks_late=True)
