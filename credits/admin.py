@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from .admin_base import ReadOnlyAdmin
 from .models import AuditEvent, Contribution, IdentitySyncState, Repository, SyncState
 
 
@@ -41,19 +42,10 @@ class IdentitySyncStateAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "actor", "action", "subject_type", "subject_id", "from_status", "to_status")
     list_filter = ("action", "subject_type")
     search_fields = ("subject_id", "reason")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 from . import admin_rules  # noqa: E402,F401  (terms, policy versions and credit records: issue 5)

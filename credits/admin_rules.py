@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from credits.admin_base import ReadOnlyAdmin
 from credits.models import CreditLine, CreditRecord, PolicyVersion, Term
 from credits.selectors_records import policy_diff
 from credits.services.policies import TermOverlap, term_check_dates
@@ -47,7 +48,7 @@ class TermAdmin(admin.ModelAdmin):
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(admin.ModelAdmin):
+class PolicyVersionAdmin(ReadOnlyAdmin):
     """Published versions are immutable: view and compare only; publish with `manage.py policy load`."""
 
     list_display = ("version", "title_zh", "effective_from", "effective_until", "course_code", "published_at")
@@ -56,15 +57,6 @@ class PolicyVersionAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in PolicyVersion._meta.fields]
     fields = ("version", "title_zh", "title_en", "effective_from", "effective_until", "course_code",
               "approval_stages", "source_name", "sha256", "published_at", "published_by", "source_text")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Compare the two selected versions", permissions=["view"])
     def compare_two(self, request: HttpRequest, queryset) -> HttpResponse | None:
@@ -109,7 +101,7 @@ class CreditLineInline(admin.TabularInline):
 
 
 @admin.register(CreditRecord)
-class CreditRecordAdmin(admin.ModelAdmin):
+class CreditRecordAdmin(ReadOnlyAdmin):
     """Records change only through services (evaluation, review, export); the admin shows them."""
 
     list_display = ("id", "term", "student", "kind", "status", "credits", "target_credits", "policy_version",
@@ -119,12 +111,3 @@ class CreditRecordAdmin(admin.ModelAdmin):
     list_select_related = ("term", "student", "policy_version")
     readonly_fields = [f.name for f in CreditRecord._meta.fields]
     inlines = [CreditLineInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
