@@ -76,6 +76,19 @@ def sim(world, settings):
 
 
 @pytest.fixture
+def eager_tasks():
+    """Run tasks in-process for this test, whatever the broker (no message is left on a shared queue)."""
+    from config.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = saved
+
+
+@pytest.fixture
 def celery_worker(transactional_db):
     """A real Celery worker (thread) on the configured broker: Redis in CI, else the in-memory transport."""
     from celery.contrib.testing.worker import start_worker

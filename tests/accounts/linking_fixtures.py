@@ -23,19 +23,6 @@ def oauth_sim(sim, settings):
     return sim
 
 
-@pytest.fixture
-def eager_backfill():
-    """Run the backfill a link starts in-process (no shared broker queue is left with a stray message)."""
-    from config.celery import app
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = saved
-
-
 def start_link(client, platform: str) -> str:
     """POST the page's link button; return forgesim's authorize URL allauth redirected to."""
     resp = client.post(f"/accounts/oauth/{platform}/login/", {"process": "connect"})

@@ -9,12 +9,12 @@ import pytest
 
 from accounts.models import ForgeIdentity, Verification
 from credits.models import AuditEvent
-from tests.accounts.linking_fixtures import WANGXM, eager_backfill, oauth_sim  # noqa: F401
+from tests.accounts.linking_fixtures import WANGXM, oauth_sim  # noqa: F401
 from tests.conftest import require_service
 from tests.factories import PASSWORD, ForgeIdentityFactory, StudentProfileFactory
 
 CHROMIUM = "/usr/bin/chromium"
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("oauth_sim", "eager_backfill")]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("oauth_sim", "eager_tasks")]
 
 
 @pytest.fixture(scope="module")

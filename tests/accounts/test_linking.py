@@ -12,7 +12,6 @@ from credits.models import AuditEvent, Contribution
 from tests.accounts.linking_fixtures import (  # noqa: F401
     WANGXM,
     consent,
-    eager_backfill,
     link_via_oauth,
     oauth_sim,
     start_link,
@@ -47,7 +46,7 @@ def test_linking_by_oauth_stores_the_forges_numeric_id_verified_by_oauth(student
     assert not SocialAccount.objects.exists() and not SocialToken.objects.exists()
 
 
-@pytest.mark.usefixtures("oauth_sim", "eager_backfill")
+@pytest.mark.usefixtures("oauth_sim", "eager_tasks")
 def test_linking_starts_a_backfill_that_brings_in_past_merged_work(student_client, django_capture_on_commit_callbacks):
     RepositoryFactory(platform="github", path="deepseek-ai/DeepSeek-V3", external_id=100001)
 
@@ -314,7 +313,7 @@ def test_unlinking_keeps_past_contributions_attached(student_client):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("oauth_sim", "eager_backfill")
+@pytest.mark.usefixtures("oauth_sim", "eager_tasks")
 def test_link_stands_when_its_backfill_fails(sim, client, caplog):
     profile = StudentProfileFactory()
     client.force_login(profile.user)
@@ -328,7 +327,7 @@ def test_link_stands_when_its_backfill_fails(sim, client, caplog):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("sim", "eager_backfill")  # the backfill the winner starts goes to forgesim
+@pytest.mark.usefixtures("sim", "eager_tasks")  # the backfill the winner starts goes to forgesim
 def test_two_people_claiming_one_account_at_once_get_one_link_and_one_audited_refusal(postgres_only):
     import threading
 

@@ -27,19 +27,6 @@ CASES = {
 }
 
 
-@pytest.fixture
-def eager_tasks():
-    """Run tasks a link enqueues in-process (no message is left on a shared broker)."""
-    from config.celery import app
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = saved
-
-
 def _link(platform: str, login: str, callbacks) -> ForgeIdentity:
     profile = student()
     with callbacks(execute=True):
