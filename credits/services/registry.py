@@ -38,9 +38,31 @@ def repository_resolve(spec: str) -> tuple[str, ForgeRepo]:
         raise RegistryError(f"{spec}: {exc.message}") from exc
 
 
+DEFAULT_POLICY = Path(__file__).resolve().parents[1] / "policies" / "default.yaml"
+
+
+def known_tiers() -> set[str]:
+    """Tiers some published policy weights (the shipped default policy's before any is published)."""
+    from credits.models import PolicyVersion
+
+    documents = list(PolicyVersion.objects.values_list("document", flat=True))
+    if not documents:
+        documents = [yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))]
+    return {tier for document in documents for tier in (document.get("tiers") or {})}
+
+
+def tier_check(tier: str, *, where: str) -> None:
+    """Refuse a tier no policy knows: a repository there would silently earn nothing."""
+    known = known_tiers()
+    if tier not in known:
+        raise RegistryError(f"{where}: tier {tier!r} is not in any credit policy (known: {', '.join(sorted(known))});"
+                            " publish a policy that weights it first")
+
+
 @transaction.atomic
 def repository_add(*, spec: str, tier: str = "standard", actor=None, mirror_of: str = "") -> Repository:
     """Register (or re-activate and re-tier) a repository; path and numeric id come from the forge."""
+    tier_check(tier, where=spec)
     platform, forge_repo = repository_resolve(spec)
     return _save(platform, forge_repo, tier=tier, actor=actor, mirror_of=_find(mirror_of) if mirror_of else None)
 
@@ -100,6 +122,7 @@ def registry_load(*, entries: list[RegistryEntry], actor=None) -> list[Repositor
     resolved, problems = [], []
     for entry in entries:
         try:
+            tier_check(entry.tier, where=entry.spec)
             resolved.append((entry, *repository_resolve(entry.spec)))
         except (RegistryError, SpecError) as exc:
             problems.append(str(exc))

@@ -137,3 +137,30 @@ def test_setup_periodic_tasks_is_idempotent():
     assert tasks["xuefen: hourly repository sync"] == "credits.tasks.sync_all_repositories"
     assert tasks["xuefen: overdue-sync sweep"] == "credits.tasks.sync_overdue_repositories"
     assert PeriodicTask.objects.count() == len(tasks)  # the second run updated, never duplicated
+
+
+def test_add_repository_refuses_a_tier_no_policy_weights(sim):
+    with pytest.raises(CommandError, match="tier 'gold' is not in any credit policy"):
+        run("add_repository", "github:QwenLM/Qwen3", "--tier", "gold")
+    assert not Repository.objects.exists()
+
+
+def test_load_repositories_names_the_entry_with_an_unknown_tier(sim, tmp_path):
+    bad = tmp_path / "tiers.yaml"
+    bad.write_text("repositories:\n  - {spec: 'github:QwenLM/Qwen3', tier: core}\n"
+                   "  - {spec: 'github:PaddlePaddle/Paddle', tier: platinum}\n")
+
+    with pytest.raises(CommandError, match="github:PaddlePaddle/Paddle: tier 'platinum'"):
+        run("load_repositories", str(bad))
+    assert not Repository.objects.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--student", "209999999"], "no student with student id"),
+    (["--student", "202600001", "--platform", "gitee"], "no linked gitee identity"),
+])
+def test_sync_for_a_student_names_what_is_missing(sim, args, message):
+    link(sim, "wangxm", platform="github")
+
+    with pytest.raises(CommandError, match=message):
+        run("sync", *args)

@@ -5,7 +5,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import ForgeIdentity
+from accounts.models import ForgeIdentity, StudentProfile
 from accounts.platforms import Platform, SpecError, split_spec
 from credits.forges import ForgeError
 from credits.models import Repository
@@ -53,11 +53,13 @@ class Command(BaseCommand):
 
     def _jobs(self, platform, repository, student) -> list[tuple[str, int, str]]:
         if student:
+            if not StudentProfile.objects.filter(student_id=student).exists():
+                raise CommandError(f"no student with student id {student!r}")
             identities = ForgeIdentity.objects.filter(user__student__student_id=student, unlinked_at__isnull=True)
             if platform:
                 identities = identities.filter(platform=platform)
-            if not identities.exists() and not ForgeIdentity.objects.filter(user__student__student_id=student):
-                raise CommandError(f"student {student!r} has no linked forge identity")
+            if not identities.exists():
+                raise CommandError(f"student {student!r} has no linked {platform or 'forge'} identity")
             return [("identity", i.pk, str(i)) for i in identities]
         repositories = Repository.objects.filter(active=True)
         if repository:
