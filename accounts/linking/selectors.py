@@ -21,9 +21,11 @@ def linkable_platforms(request: HttpRequest) -> set[str]:
 
 
 def user_for_sso(value: str) -> User | None:
-    """The active person a university SSO claim names: a student id (学号) first, else a username."""
+    """The active student whose student id (学号) a university SSO claim names; never staff or by username."""
     value = (value or "").strip()
     if not value:
         return None
-    user = User.objects.filter(student__student_id=value, is_active=True).first()
-    return user or User.objects.filter(username=value, is_active=True).first()
+    # A username match would let an IdP claim such as "admin" take over an operator's account.
+    return User.objects.filter(
+        student__student_id=value, is_active=True, is_staff=False, is_superuser=False
+    ).first()

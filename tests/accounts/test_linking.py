@@ -292,6 +292,49 @@ def test_university_sso_for_someone_not_on_the_roster_is_refused(sso_request):
     assert not SocialAccount.objects.exists()
 
 
+def test_first_university_sso_sign_in_is_recorded_in_the_audit_log(sso_request):
+    from accounts.linking.adapter import SocialAccountAdapter
+
+    profile = StudentProfileFactory(student_id="202600043")
+
+    SocialAccountAdapter().pre_social_login(sso_request, sso_login("sub-43", {"preferred_username": "202600043"}))
+
+    event = AuditEvent.objects.get(action="sso_attach")
+    assert event.actor == profile.user and event.subject_id == str(profile.user.pk)
+    assert event.data["uid"] == "sub-43" and event.data["claim"] == "202600043"
+
+
+@pytest.mark.parametrize("flags", [{"is_superuser": True, "is_staff": True}, {"is_staff": True}, {}])
+def test_university_sso_never_attaches_by_username_to_an_operator_or_anyone_else(sso_request, flags):
+    from allauth.core.exceptions import ImmediateHttpResponse
+
+    from accounts.linking.adapter import SocialAccountAdapter
+    from tests.factories import UserFactory
+
+    UserFactory(username="admin", **flags)
+
+    with pytest.raises(ImmediateHttpResponse) as refused:
+        SocialAccountAdapter().pre_social_login(sso_request, sso_login("sub-a", {"preferred_username": "admin"}))
+
+    assert refused.value.response.status_code == 403
+    assert not SocialAccount.objects.exists() and not AuditEvent.objects.filter(action="sso_attach").exists()
+
+
+def test_university_sso_does_not_attach_to_a_staff_member_with_a_student_profile(sso_request):
+    from allauth.core.exceptions import ImmediateHttpResponse
+
+    from accounts.linking.adapter import SocialAccountAdapter
+
+    profile = StudentProfileFactory(student_id="202600044")
+    profile.user.is_staff = True
+    profile.user.save(update_fields=["is_staff"])
+
+    with pytest.raises(ImmediateHttpResponse):
+        SocialAccountAdapter().pre_social_login(sso_request, sso_login("sub-44", {"preferred_username": "202600044"}))
+
+    assert not SocialAccount.objects.exists()
+
+
 def test_sign_in_page_offers_university_sso_only_when_configured(sso_request, client, settings):
     page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "/accounts/oauth/oidc/university/login/" in page and "使用 University SSO 登录" in page
