@@ -192,14 +192,17 @@ def _adjust(base: CreditRecord, result: Evaluation, version: PolicyVersion, now:
                                         Decimal(0))
     target = result.credits
     open_ = next((a for a in adjustments if a.status in OPEN_ADJUSTMENT), None)
+    # Only an untouched draft is ours to withdraw or rewrite; once a reviewer has seen it (submitted, or
+    # returned with a comment) it stays as it is for the review to decide, and no second one is opened.
     if target == approved_total:
-        if open_ is not None and open_.status in REFRESHABLE:
-            _audit("credit_adjustment_withdraw", open_, actor, reason="the approved total is right again")
+        if open_ is not None and open_.status == RecordStatus.DRAFT:
+            _audit("credit_adjustment_withdraw", open_, actor, reason="the approved total is right again",
+                   target=str(open_.target_credits), lines=open_.lines.count())
             open_.delete()
             return "adjustment withdrawn"
         return "unchanged"
     delta = target - approved_total
-    if open_ is not None and open_.status not in REFRESHABLE:
+    if open_ is not None and open_.status != RecordStatus.DRAFT:
         return "adjustment in review"
     decided = [a for a in adjustments if a.status in (RecordStatus.APPROVED, RecordStatus.REJECTED)]
     if any(a.target_credits == target and a.credits == delta for a in decided):

@@ -243,3 +243,40 @@ def test_reviews_count_in_the_term_they_were_made_when_the_policy_lists_them():
     term_evaluate(term=term, now=NOW)
     line = record_of(identity, term).lines.get()
     assert line.outcome == "credited" and line.rule == "kinds.review" and line.points == 5
+
+
+def test_a_returned_adjustment_is_kept_for_review_and_not_withdrawn_or_stacked(setup):
+    term, identity, repo = setup
+    pr(identity, repo, 1)
+    term_evaluate(term=term, now=NOW)
+    set_status(record_of(identity, term), RecordStatus.APPROVED)
+    extra = pr(identity, repo, 2)
+    term_evaluate(term=term, now=NOW)
+    adj = CreditRecord.objects.get(kind=RecordKind.ADJUSTMENT)
+    set_status(adj, RecordStatus.RETURNED)
+    pr(identity, repo, 3)  # a newer delta: the returned adjustment stays as the reviewer left it
+    assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment in review": 1}
+    adj.refresh_from_db()
+    assert adj.credits == Decimal("0.5") and adj.target_credits == Decimal(1) and adj.lines.count() == 2
+    assert CreditRecord.objects.filter(kind=RecordKind.ADJUSTMENT).count() == 1
+    extra.delete()
+    for c in identity.contributions.order_by("-merged_at")[:1]:
+        c.delete()  # the approved total is right again, yet the returned adjustment is not deleted
+    assert term_evaluate(term=term, now=NOW).outcomes == {"unchanged": 1}
+    adj.refresh_from_db()
+    assert adj.status == RecordStatus.RETURNED and adj.lines.count() == 2
+    assert not AuditEvent.objects.filter(action="credit_adjustment_withdraw").exists()
+
+
+def test_withdrawing_a_moot_draft_adjustment_is_audited_with_what_it_proposed(setup):
+    term, identity, repo = setup
+    pr(identity, repo, 1)
+    term_evaluate(term=term, now=NOW)
+    set_status(record_of(identity, term), RecordStatus.APPROVED)
+    extra = pr(identity, repo, 2)
+    term_evaluate(term=term, now=NOW)
+    adj = CreditRecord.objects.get(kind=RecordKind.ADJUSTMENT)
+    extra.delete()
+    assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment withdrawn": 1}
+    event = AuditEvent.objects.get(action="credit_adjustment_withdraw", subject_id=str(adj.id))
+    assert event.data["credits"] == "0.50" and event.data["target"] == "1.00" and event.data["lines"] == 2
