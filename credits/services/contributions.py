@@ -8,9 +8,11 @@ from django.db import transaction
 from credits.forges.base import Pull
 from credits.models import Contribution, ContributionKind, Repository
 
-# Fields the forge owns; duplicate_of/duplicate_reason/first_seen_at are ours and never overwritten.
+# Fields a re-sync refreshes. Ours are never overwritten (duplicate_of/duplicate_reason/first_seen_at), and
+# neither is `identity`: a contribution stays with the person who held the account when it was stored, even
+# after they unlink and someone else links that forge account.
 FORGE_FIELDS = [
-    "repository", "identity", "kind", "number", "title", "url", "created_at", "merged_at", "updated_at",
+    "repository", "kind", "number", "title", "url", "created_at", "merged_at", "updated_at",
     "author_login", "author_external_id", "author_is_bot", "merged_by_login", "merged_by_external_id",
     "additions", "deletions", "changed_files", "labels", "merge_commit_sha", "head_sha", "raw",
 ]
@@ -33,7 +35,8 @@ def contribution_from_pull(pull: Pull, *, repository: Repository, identity_id: i
 @transaction.atomic
 def contributions_upsert(*, rows: Iterable[Contribution]) -> list[int]:
     """Insert or refresh contributions in one statement; concurrent writers of the same PR converge on one row."""
-    objs = list(rows)
+    # A fixed row order: two writers upserting overlapping batches then lock rows in the same order (no deadlock).
+    objs = sorted(rows, key=lambda o: (o.platform, o.external_id))
     if not objs:
         return []
     Contribution.objects.bulk_create(

@@ -142,9 +142,11 @@ def _walk(client: ForgeClient, repository: Repository, state: SyncState, report:
         _finish(SyncState, state.pk, report, "not_modified", not_modified=F("not_modified") + 1)
         return
     # Advance only forward: two overlapping walks each stored everything down to the old watermark.
-    SyncState.objects.filter(pk=state.pk).filter(Q(watermark__isnull=True) | Q(watermark__lte=newest)).update(
-        watermark=newest, etag=first_etag
-    )
+    # No closed PR at all (newest is None) leaves nothing to advance to.
+    if newest is not None:
+        SyncState.objects.filter(pk=state.pk).filter(Q(watermark__isnull=True) | Q(watermark__lte=newest)).update(
+            watermark=newest, etag=first_etag
+        )
     _finish(SyncState, state.pk, report, "ok")
 
 
@@ -160,6 +162,9 @@ def identity_backfill(*, identity_id: int, client: ForgeClient | None = None) ->
     repositories = {r.path.lower(): r for r in Repository.objects.filter(platform=identity.platform, active=True)}
     client = client or client_for(identity.platform)
     report = SyncReport(subject=str(identity))
+    if identity.unlinked_at is not None:  # unlinked while its backfill waited in the queue
+        _finish(IdentitySyncState, state.pk, report, "unlinked")
+        return report
     started = timezone.now()
     since = state.backfilled_until or started - timedelta(days=settings.SYNC_BACKFILL_DAYS)
     have = {(repo_id, number): updated for repo_id, number, updated in Contribution.objects.filter(

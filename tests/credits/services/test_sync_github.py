@@ -247,3 +247,46 @@ def test_unlinked_identities_are_not_synced(sim):
     repository = register(sim, DEEPSEEK)
 
     assert repository_sync(repository_id=repository.pk).stored == 0
+
+
+def test_a_repository_with_no_closed_prs_syncs_cleanly(sim):
+    link(sim, "wangxm")
+    repository = register(sim, "github:QwenLM/Qwen3")  # only an open PR
+
+    report = repository_sync(repository_id=repository.pk)
+
+    state = SyncState.objects.get(repository=repository)
+    assert report.stored == 0 and state.last_status == "ok" and state.watermark is None
+
+
+def test_a_resync_never_moves_a_contribution_to_the_accounts_next_owner(sim):
+    from accounts.models import Verification
+    from accounts.services.identities import identity_link
+    from tests.factories import student
+
+    first = link(sim, "wangxm")
+    repository = register(sim, DEEPSEEK)
+    repository_sync(repository_id=repository.pk)
+    ForgeIdentity.objects.filter(pk=first.pk).update(unlinked_at=BASE)
+    successor = identity_link(user=student().user, platform="github", external_id=1001, login="wangxm-ai",
+                              via=Verification.OPERATOR)
+    sim.world.update_pull(DEEPSEEK, 101, title="Fix RoPE scaling (touched)")
+    SyncState.objects.filter(repository=repository).update(etag="", watermark=None)
+
+    repository_sync(repository_id=repository.pk)
+
+    row = Contribution.objects.get(number=101)
+    assert row.identity_id == first.pk and row.title == "Fix RoPE scaling (touched)"
+    assert not Contribution.objects.filter(identity=successor).exists()
+
+
+def test_a_backfill_for_an_identity_unlinked_meanwhile_stores_nothing(sim):
+    identity = link(sim, "lihua")
+    register(sim, DEEPSEEK)
+    ForgeIdentity.objects.filter(pk=identity.pk).update(unlinked_at=BASE)
+    sim.reset_stats()
+
+    report = identity_backfill(identity_id=identity.pk)
+
+    assert report.stored == 0 and not Contribution.objects.exists()
+    assert sim.stats()["platforms"].get("github", {}).get("requests", 0) == 0
