@@ -56,6 +56,8 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: no such file") from exc
         except UnicodeDecodeError as exc:
             raise CommandError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        except OSError as exc:  # a directory, no permission, an I/O error: say so, no traceback
+            raise CommandError(f"{file}: cannot read ({exc.strerror or exc})") from exc
         try:
             if action == "validate":
                 policy = policy_validate(text=text, source=file)

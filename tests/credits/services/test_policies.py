@@ -113,3 +113,15 @@ def test_a_published_version_cannot_be_edited_or_deleted_through_the_orm():
     with pytest.raises(ImmutableError):
         version.delete()
     assert PolicyVersion.objects.get().course_code == "AI101"
+
+
+@pytest.mark.parametrize("action", ["validate", "load"])
+def test_policy_command_refuses_a_directory_with_a_message_naming_it(tmp_path, action):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError) as info:
+        call_command("policy", action, str(tmp_path), stdout=StringIO(), stderr=StringIO())
+    assert str(info.value).startswith(f"{tmp_path}: cannot read")
+    assert not PolicyVersion.objects.exists()
