@@ -34,7 +34,10 @@ class Command(BaseCommand):
         from django.db.models import Q
 
         users = get_user_model().objects.filter(Q(username__in=names) | Q(student__student_id__in=names))
-        ids = list(users.values_list("id", flat=True))
-        if not ids:
-            raise CommandError(f"no such student: {', '.join(names)}")
-        return ids
+        rows = list(users.values_list("id", "username", "student__student_id"))
+        # Every name must match someone: a typo must not silently shrink the run to the names that did.
+        matched = {name for _, username, student_id in rows for name in (username, student_id)}
+        unknown = [name for name in dict.fromkeys(names) if name not in matched]
+        if unknown:
+            raise CommandError(f"no such student: {', '.join(unknown)}; nothing was evaluated")
+        return sorted({user_id for user_id, _, _ in rows})
