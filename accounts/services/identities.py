@@ -32,6 +32,20 @@ def _start_backfill(identity_id: int) -> None:
         transaction.on_commit(lambda: task.delay(identity_id), robust=True)
 
 
+class _AlreadyHasOne(Exception):
+    """Internal: `user` already has a linked account on this forge (a different one)."""
+
+
+def _audit_actor(*, user: User, actor: User | None, via: str) -> tuple[User | None, dict]:
+    """Who acted: the operator, else the student for their own OAuth link; an operator command acts as nobody."""
+    if actor is not None:
+        return actor, {}
+    if via == Verification.OAUTH:
+        return user, {}
+    # Recording the student as the actor would claim they did what an operator did from the command line.
+    return None, {"via": "command line"}
+
+
 class _HeldByAnother(Exception):
     """Internal: the account is linked to someone else (carries the holding identity)."""
 
@@ -48,11 +62,19 @@ def identity_link(
         return _link(user=user, platform=platform, external_id=external_id, login=login, via=via, actor=actor)
     except _HeldByAnother as held:
         # The refusal is recorded in its own transaction: the link rolled back, the audit row must not.
-        _record_refusal(holder=held.holder, user=user, platform=platform, external_id=external_id, login=login,
-                        actor=actor)
+        _record_refusal(subject_id=held.holder.pk, reason="already linked to another person", user=user,
+                        platform=platform, external_id=external_id, login=login, via=via, actor=actor)
         raise IdentityConflict(
             _("%(platform)s account %(login)s is already linked to another person.")
             % {"platform": platform, "login": login}
+        ) from None
+    except _AlreadyHasOne:
+        own = ForgeIdentity.objects.filter(user=user, platform=platform, unlinked_at__isnull=True).first()
+        _record_refusal(subject_id=own.pk if own else "", reason="already has a linked account on this forge",
+                        user=user, platform=platform, external_id=external_id, login=login, via=via, actor=actor)
+        raise IdentityConflict(
+            _("%(user)s already has a linked %(platform)s account; unlink it first.")
+            % {"user": user, "platform": platform}
         ) from None
 
 
@@ -72,6 +94,12 @@ def _link(*, user: User, platform: str, external_id: int, login: str, via: str, 
             verified_by=actor if via == Verification.OPERATOR else None,
         )
         holder.refresh_from_db()
+        who, extra = _audit_actor(user=user, actor=actor, via=via)
+        AuditEvent.objects.create(
+            actor=who, action="identity_relink", subject_type="forge_identity", subject_id=str(holder.pk),
+            reason=via, data={"platform": platform, "external_id": external_id, "login": login, "user": user.pk,
+                              **extra},
+        )
         return holder
     try:
         with transaction.atomic():
@@ -84,25 +112,26 @@ def _link(*, user: User, platform: str, external_id: int, login: str, via: str, 
         holder = _active_holder(platform, external_id)
         if holder is not None and holder.user_id != user.pk:
             raise _HeldByAnother(holder) from exc
-        raise IdentityConflict(
-            _("%(user)s already has a linked %(platform)s account; unlink it first.")
-            % {"user": user, "platform": platform}
-        ) from exc
+        # Raised out of the transaction so identity_link can record the refusal after the rollback.
+        raise _AlreadyHasOne from exc
+    who, extra = _audit_actor(user=user, actor=actor, via=via)
     AuditEvent.objects.create(
-        actor=actor or user, action="identity_link", subject_type="forge_identity", subject_id=str(identity.pk),
-        reason=via, data={"platform": platform, "external_id": external_id, "login": login, "user": user.pk},
+        actor=who, action="identity_link", subject_type="forge_identity", subject_id=str(identity.pk),
+        reason=via, data={"platform": platform, "external_id": external_id, "login": login, "user": user.pk,
+                          **extra},
     )
     _start_backfill(identity.pk)
     return identity
 
 
 @transaction.atomic
-def _record_refusal(*, holder: ForgeIdentity, user: User, platform: str, external_id: int, login: str,
-                    actor: User | None) -> None:
+def _record_refusal(*, subject_id: int | str, reason: str, user: User, platform: str, external_id: int,
+                    login: str, via: str, actor: User | None) -> None:
+    who, extra = _audit_actor(user=user, actor=actor, via=via)
     AuditEvent.objects.create(
-        actor=actor or user, action="identity_link_refused", subject_type="forge_identity",
-        subject_id=str(holder.pk), reason="already linked to another person",
-        data={"platform": platform, "external_id": external_id, "login": login, "requested_for": user.pk},
+        actor=who, action="identity_link_refused", subject_type="forge_identity", subject_id=str(subject_id),
+        reason=reason,
+        data={"platform": platform, "external_id": external_id, "login": login, "requested_for": user.pk, **extra},
     )
 
 
