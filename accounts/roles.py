@@ -137,6 +137,10 @@ def role_revoke(*, user: User, role: Role, actor: User | None) -> None:
     user.groups.remove(*Group.objects.filter(name=role.value))
     if role is Role.REVIEWER:
         DepartmentReviewer.objects.filter(user=user).delete()
+    if role is Role.OPERATOR and user.is_staff and not user.is_superuser:
+        # The grant opened the admin site; a former operator must not keep it (a superuser is one regardless).
+        User.objects.filter(pk=user.pk).update(is_staff=False)
+        user.is_staff = False
     user.__dict__.pop("_xuefen_roles", None)
     AuditEvent.objects.create(
         actor=actor, action="role_revoke", subject_type="user", subject_id=str(user.pk), from_status=role.value,

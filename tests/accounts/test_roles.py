@@ -72,6 +72,22 @@ def test_revoking_reviewer_removes_departments():
     assert roles_of(user) == frozenset() and not user.reviewer_of.exists()
 
 
+def test_revoking_operator_closes_the_admin_site():
+    user = UserFactory()
+    role_grant(user=user, role=Role.OPERATOR, actor=None)
+    role_revoke(user=user, role=Role.OPERATOR, actor=None)
+    user.refresh_from_db()
+    assert not user.is_staff and not has_role(user, Role.OPERATOR)
+
+
+def test_revoking_operator_from_a_superuser_leaves_the_admin_site_open():
+    user = UserFactory(is_superuser=True, is_staff=True)
+    role_grant(user=user, role=Role.OPERATOR, actor=None)
+    role_revoke(user=user, role=Role.OPERATOR, actor=None)
+    user.refresh_from_db()
+    assert user.is_staff
+
+
 def test_superuser_counts_as_operator():
     assert has_role(UserFactory(is_superuser=True), Role.OPERATOR)
 
