@@ -132,11 +132,18 @@ def role_grant(*, user: User, role: Role, actor: User | None, departments: Itera
 
 
 @transaction.atomic
-def role_revoke(*, user: User, role: Role, actor: User | None) -> None:
-    """Take a role away (a reviewer also loses every department mandate)."""
-    user.groups.remove(*Group.objects.filter(name=role.value))
-    if role is Role.REVIEWER:
-        DepartmentReviewer.objects.filter(user=user).delete()
+def role_revoke(
+    *, user: User, role: Role, actor: User | None, departments: Iterable[Department] | None = None
+) -> None:
+    """Take a role away (a reviewer loses every mandate, or only `departments`' and keeps the role for the rest)."""
+    depts = None if departments is None else list(departments)
+    mandates = DepartmentReviewer.objects.filter(user=user)
+    if role is Role.REVIEWER and depts is not None:
+        mandates.filter(department__in=depts).delete()
+    elif role is Role.REVIEWER:
+        mandates.delete()
+    if role is not Role.REVIEWER or not mandates.exists():
+        user.groups.remove(*Group.objects.filter(name=role.value))
     if role is Role.OPERATOR and user.is_staff and not user.is_superuser:
         # The grant opened the admin site; a former operator must not keep it (a superuser is one regardless).
         User.objects.filter(pk=user.pk).update(is_staff=False)
@@ -144,4 +151,5 @@ def role_revoke(*, user: User, role: Role, actor: User | None) -> None:
     user.__dict__.pop("_xuefen_roles", None)
     AuditEvent.objects.create(
         actor=actor, action="role_revoke", subject_type="user", subject_id=str(user.pk), from_status=role.value,
+        data={"departments": [d.code for d in depts]} if depts is not None else {},
     )

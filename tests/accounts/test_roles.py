@@ -97,3 +97,38 @@ def test_grant_role_command(capsys):
     call_command("grant_role", "prof_li", "reviewer", "--department", "cs")
     assert has_role(user, Role.REVIEWER) and user.reviewer_of.get().department == dept
     assert "prof_li: reviewer" in capsys.readouterr().out
+
+
+def test_grant_role_revoke_with_a_department_revokes_only_that_mandate(capsys):
+    user, cs, ee = UserFactory(username="prof_wang"), DepartmentFactory(code="cs"), DepartmentFactory(code="ee")
+    role_grant(user=user, role=Role.REVIEWER, actor=None, departments=[cs, ee])
+
+    call_command("grant_role", "prof_wang", "reviewer", "--department", "cs", "--revoke")
+
+    user.refresh_from_db()
+    assert list(user.reviewer_of.values_list("department__code", flat=True)) == ["ee"]
+    assert has_role(user, Role.REVIEWER)
+    assert AuditEvent.objects.get(action="role_revoke").data == {"departments": ["cs"]}
+    assert "prof_wang: reviewer of cs revoked" in capsys.readouterr().out
+
+
+def test_revoking_a_reviewers_last_department_takes_the_role_away():
+    user, cs = UserFactory(), DepartmentFactory(code="cs")
+    role_grant(user=user, role=Role.REVIEWER, actor=None, departments=[cs])
+
+    role_revoke(user=user, role=Role.REVIEWER, actor=None, departments=[cs])
+
+    user.refresh_from_db()
+    assert not user.reviewer_of.exists() and not has_role(user, Role.REVIEWER)
+
+
+def test_grant_role_revoke_with_an_unknown_department_is_refused():
+    from django.core.management.base import CommandError
+
+    user, cs = UserFactory(username="prof_zhao"), DepartmentFactory(code="cs")
+    role_grant(user=user, role=Role.REVIEWER, actor=None, departments=[cs])
+
+    with pytest.raises(CommandError, match="unknown department"):
+        call_command("grant_role", "prof_zhao", "reviewer", "--department", "nope", "--revoke")
+
+    assert user.reviewer_of.count() == 1

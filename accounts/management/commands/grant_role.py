@@ -20,14 +20,16 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"no user {username!r}")
-        if revoke:
-            role_revoke(user=user, role=Role(role), actor=None)
-            self.stdout.write(f"{username}: {role} revoked")
-            return
         departments = list(Department.objects.filter(code__in=department))
         unknown = set(department) - {d.code for d in departments}
         if unknown:
             raise CommandError(f"unknown department code(s): {', '.join(sorted(unknown))}")
+        if revoke:
+            # With --department only those mandates go; without it, the whole role.
+            role_revoke(user=user, role=Role(role), actor=None, departments=departments if department else None)
+            suffix = f" of {', '.join(d.code for d in departments)}" if departments else ""
+            self.stdout.write(f"{username}: {role}{suffix} revoked")
+            return
         if role == Role.REVIEWER and not departments:
             raise CommandError("a reviewer needs at least one --department CODE")
         role_grant(user=user, role=Role(role), actor=None, departments=departments)
