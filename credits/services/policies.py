@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from credits.models import AuditEvent, CreditRecord, PolicyVersion, RecordStatus, Term
@@ -35,6 +35,22 @@ class PublishResult:
 
     version: PolicyVersion
     created: bool
+
+
+# Advisory lock keys (any fixed 64-bit numbers, distinct per check-then-insert they guard).
+POLICY_PUBLISH_LOCK = 0x58465F504F4C4943  # "XF_POLIC"
+TERM_CREATE_LOCK = 0x58465F5445524D53  # "XF_TERMS"
+
+
+def _serialise(key: int) -> None:
+    """Hold a transaction-scoped lock so concurrent check-then-insert writers run one after another.
+
+    A row lock (select_for_update) locks nothing when there are no rows yet, so two first writers could both
+    pass their overlap check. SQLite needs nothing: it allows one writer at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def _covers(v_from: dt.date, v_until: dt.date | None, day: dt.date) -> bool:
@@ -106,7 +122,7 @@ def policy_publish(*, text: str, source: str, actor=None) -> PublishResult:
     """Publish a policy document as a new immutable version; an identical document is not published twice."""
     digest = content_sha256(text)
     # Serialise publications: the overlap check must see every version published before it.
-    list(PolicyVersion.objects.select_for_update().order_by("id").values_list("id", flat=True))
+    _serialise(POLICY_PUBLISH_LOCK)
     existing = PolicyVersion.objects.filter(sha256=digest).first()
     if existing is not None:
         parse_policy(text, source)
@@ -168,6 +184,7 @@ def term_check_dates(*, code: str, starts_on: dt.date, ends_on: dt.date, exclude
 @transaction.atomic
 def term_create(*, code: str, name_zh: str, name_en: str, starts_on: dt.date, ends_on: dt.date, actor=None) -> Term:
     """Create a term; terms may not share days, so every merge date has at most one term."""
+    _serialise(TERM_CREATE_LOCK)  # the overlap check must see every term created before it
     term_check_dates(code=code, starts_on=starts_on, ends_on=ends_on)
     term = Term(code=code, name_zh=name_zh, name_en=name_en, starts_on=starts_on, ends_on=ends_on)
     term.full_clean()

@@ -125,3 +125,47 @@ def test_policy_command_refuses_a_directory_with_a_message_naming_it(tmp_path, a
         call_command("policy", action, str(tmp_path), stdout=StringIO(), stderr=StringIO())
     assert str(info.value).startswith(f"{tmp_path}: cannot read")
     assert not PolicyVersion.objects.exists()
+
+
+def _slowed(monkeypatch, name: str) -> None:
+    """Widen the gap between a service's check and its insert, so unserialised writers would both pass it."""
+    import time
+
+    from credits.services import policies
+
+    check = getattr(policies, name)
+
+    def slow(*args, **kwargs):
+        result = check(*args, **kwargs)
+        time.sleep(0.5)
+        return result
+
+    monkeypatch.setattr(policies, name, slow)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_publications_of_overlapping_versions_publish_only_one(postgres_only, monkeypatch):
+    from .test_evaluation_concurrency import _in_threads
+
+    _slowed(monkeypatch, "_overlap_problems")
+    texts = iter([simple_policy("a1"), simple_policy("b1")])
+    errors = _in_threads(2, lambda: policy_publish(text=next(texts), source="race.yaml"))
+    assert PolicyVersion.objects.count() == 1
+    assert len(errors) == 1 and isinstance(errors[0], PolicyError)
+    assert "overlap published version" in str(errors[0].problems[0])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creation_of_overlapping_terms_creates_only_one(postgres_only, monkeypatch):
+    from credits.models import Term
+
+    from .test_evaluation_concurrency import _in_threads
+
+    _slowed(monkeypatch, "term_check_dates")
+    codes = iter(["2026-autumn", "2026-winter"])
+    errors = _in_threads(2, lambda: term_create(code=next(codes), name_zh="秋", name_en="Autumn",
+                                                starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2027, 1, 31)))
+    assert Term.objects.count() == 1
+    assert len(errors) == 1 and isinstance(errors[0], TermOverlap)
