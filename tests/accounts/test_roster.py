@@ -142,6 +142,18 @@ def test_row_with_too_many_fields_is_reported(departments):
     assert [str(e) for e in result.errors] == ["line 2: 8 fields, the header has 7"]
 
 
+def test_overlong_name_and_email_are_per_line_errors_not_a_database_error(departments):
+    long_email = "a" * 250 + "@x.cn"  # 255 characters; Django's email validator alone lets it through
+    result = roster_import(data=roster(f"2026000001,{'名' * 151},a@x.cn,cs,,,",
+                                       f"2026000002,B,{long_email},cs,,,",
+                                       f"2026000003,{'名' * 150},ok@x.cn,cs,,,").encode(), actor=None)
+    assert [str(e) for e in result.errors] == [
+        "line 2: name is 151 characters long, at most 150",
+        "line 3: email is 255 characters long, at most 254",
+    ]
+    assert not StudentProfile.objects.exists()
+
+
 def test_student_id_of_a_staff_username_is_refused(departments):
     UserFactory(username="2026000001")
     result = roster_import(data=roster("2026000001,A,a@x.cn,cs,,,").encode(), actor=None)
