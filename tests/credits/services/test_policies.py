@@ -169,3 +169,21 @@ def test_concurrent_creation_of_overlapping_terms_creates_only_one(postgres_only
                                                 starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2027, 1, 31)))
     assert Term.objects.count() == 1
     assert len(errors) == 1 and isinstance(errors[0], TermOverlap)
+
+
+def test_a_term_added_in_the_admin_is_created_by_the_service_with_its_audit_row(client):
+    from django.urls import reverse
+
+    from credits.models import Term
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    form = {"code": "2027-spring", "name_zh": "春", "name_en": "Spring",
+            "starts_on": "2027-03-01", "ends_on": "2027-06-30"}
+    response = client.post(reverse("admin:credits_term_add"), form)
+    assert response.status_code == 302
+    term = Term.objects.get(code="2027-spring")
+    event = AuditEvent.objects.get(action="term_create", subject_id=str(term.id))
+    assert event.actor == root and event.data == {"code": "2027-spring", "starts_on": "2027-03-01",
+                                                  "ends_on": "2027-06-30"}
