@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from .models import StudentProfile, User
 from .platforms import Platform
 
 REQUIRED = ("student_id", "name", "email", "department")
@@ -18,6 +19,9 @@ HANDLES = tuple(Platform.values)  # github, gitee, gitlab
 ALIASES = {"学号": "student_id", "姓名": "name", "邮箱": "email", "电子邮箱": "email", "院系": "department"}
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 # Logins as each forge allows them (GitHub: 39 chars, single inner hyphens; Gitee/GitLab: also _ and .).
+# A value longer than its column is a DataError (a 500) on PostgreSQL; the name fills two columns.
+NAME_MAX = min(StudentProfile._meta.get_field("name").max_length, User._meta.get_field("display_name").max_length)
+EMAIL_MAX = User._meta.get_field("email").max_length
 HANDLE_RULES = {
     "github": re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$"),
     "gitee": re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"),
@@ -91,8 +95,15 @@ def _check_row(line: int, values: dict[str, str], handle_columns: tuple[str, ...
     sid = values.get("student_id", "")
     if sid and not STUDENT_ID.match(sid):
         problems.append(_("malformed student id '%(sid)s' (letters, digits, - or _, at most 32)") % {"sid": sid})
+    name = values.get("name", "")
+    if len(name) > NAME_MAX:
+        problems.append(_("name is %(length)s characters long, at most %(max)s")
+                        % {"length": len(name), "max": NAME_MAX})
     email = values.get("email", "")
-    if email:
+    if len(email) > EMAIL_MAX:
+        problems.append(_("email is %(length)s characters long, at most %(max)s")
+                        % {"length": len(email), "max": EMAIL_MAX})
+    elif email:
         try:
             validate_email(email)
         except ValidationError:
