@@ -70,6 +70,9 @@ def _rotate_column(model, field, batch_size: int) -> int:
 
 def encryption_keys_rotate(*, batch_size: int = 500, actor=None) -> list[ColumnReport]:
     """Re-encrypt every encrypted column under the newest key; report what is still not on it (should be 0)."""
+    if batch_size < 1:
+        # range() would crash on 0 and silently rotate nothing on a negative step.
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     reports = []
     for model, field in encrypted_columns():
         rotated = _rotate_column(model, field, batch_size)

@@ -93,6 +93,27 @@ def test_rotation_moves_every_row_to_the_newest_key_and_old_key_can_go(vault, se
     assert AuditEvent.objects.filter(action="encryption_keys_rotate").count() == 1
 
 
+@pytest.mark.parametrize("size", ["0", "-5"])
+def test_rotation_command_refuses_a_batch_size_below_one(vault, size):
+    from django.core.management import CommandError
+
+    vault.objects.create(token=CLEAR)
+
+    with pytest.raises(CommandError, match="--batch-size must be at least 1"):
+        call_command("rotate_encryption_keys", "--batch-size", size)
+
+    assert not AuditEvent.objects.filter(action="encryption_keys_rotate").exists()
+
+
+def test_rotation_service_refuses_a_negative_batch_size_instead_of_rotating_nothing(vault):
+    from accounts.services.encryption import encryption_keys_rotate
+
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        encryption_keys_rotate(batch_size=-1)
+
+    assert not AuditEvent.objects.filter(action="encryption_keys_rotate").exists()
+
+
 def test_dropping_a_key_before_rotating_is_a_loud_error_not_garbage(vault, settings):
     vault.objects.create(token=CLEAR)
     settings.FIELD_ENCRYPTION_KEYS = [NEW]

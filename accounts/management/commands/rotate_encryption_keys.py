@@ -17,6 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=500)
 
     def handle(self, *args, batch_size: int, **options) -> None:
+        if batch_size < 1:
+            raise CommandError(f"--batch-size must be at least 1 (got {batch_size})")
         try:
             reports = encryption_keys_rotate(batch_size=batch_size)
         except DecryptionError as exc:
