@@ -35,7 +35,9 @@ def student_detail(request: HttpRequest, student_id: str) -> HttpResponse:
     context = {
         "profile": profile,
         "identities": identities_visible_to(request.user).filter(user_id=profile.user_id),
-        "contributions": contributions_visible_to(request.user).filter(identity__user_id=profile.user_id)[:100],
+        # Explicit: which 100 are shown must not hang on the model's Meta.ordering.
+        "contributions": contributions_visible_to(request.user).filter(identity__user_id=profile.user_id)
+        .order_by("-merged_at", "id")[:100],
         "records": records_visible_to(request.user).filter(student_id=profile.user_id),
         # Roster handles are unverified; staff use them to chase links, students see their verified accounts.
         "hints": profile.roster_hints.all() if staff else [],
