@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
 
 from credits.forges import ForgeError, ForgeRateLimited
-from credits.models import Repository, SyncState
-from credits.services.sync import SyncReport, identity_backfill, repository_sync
+from credits.models import Repository
+from credits.services.sync import (
+    SyncReport,
+    evaluation_after_sync,
+    identity_backfill,
+    overdue_work,
+    repository_sync,
+)
 
 log = logging.getLogger(__name__)
 MAX_TRANSIENT_RETRIES = 8
@@ -34,17 +38,6 @@ def _summary(report: SyncReport) -> dict:
             "rate_remaining": report.rate_remaining}
 
 
-def _after_sync(report: SyncReport) -> None:
-    """New contributions may change credit: let the rules engine re-evaluate the students concerned."""
-    if not report.contribution_ids:
-        return
-    try:
-        from credits.tasks_rules import enqueue_evaluation_after_sync
-    except ImportError:  # the rules engine is optional for a bare sync deployment
-        return
-    enqueue_evaluation_after_sync(contribution_ids=report.contribution_ids)
-
-
 def _run_sync(task, service, *, subject: str, gone: type[Exception], **ids) -> dict:
     """Run one sync service; a vanished row ends quietly, forge errors retry or give up, new work is evaluated."""
     try:
@@ -53,7 +46,7 @@ def _run_sync(task, service, *, subject: str, gone: type[Exception], **ids) -> d
         return {"subject": subject, "error": "no longer exists"}
     except ForgeError as exc:
         return _retry_or_give_up(task, exc, subject)
-    _after_sync(report)
+    evaluation_after_sync(report)
     return _summary(report)
 
 
@@ -84,23 +77,10 @@ def sync_all_repositories() -> int:
 
 @shared_task(acks_late=True)
 def sync_overdue_repositories(max_age_minutes: int = 180) -> int:
-    """Sweep for lost tasks (a broker restart drops queued messages): stale repositories, unfinished backfills."""
-    from accounts.models import ForgeIdentity
-
-    cutoff = timezone.now() - timedelta(minutes=max_age_minutes)
-    ids = list(
-        SyncState.objects.filter(repository__active=True)
-        .exclude(last_finished_at__gte=cutoff)
-        .values_list("repository_id", flat=True)
-    )
-    for repository_id in ids:
+    """Sweep for lost tasks (a broker restart drops queued messages): re-enqueue what was left undone."""
+    repositories, identities = overdue_work(max_age_minutes=max_age_minutes)
+    for repository_id in repositories:
         sync_repository.delay(repository_id)
-    # A linked identity whose backfill never finished (and is not merely young) lost its task.
-    identities = list(
-        ForgeIdentity.objects.filter(unlinked_at__isnull=True, created_at__lt=cutoff)
-        .exclude(sync_state__last_status="ok")
-        .values_list("id", flat=True)
-    )
     for identity_id in identities:
         sync_identity.delay(identity_id)
-    return len(ids) + len(identities)
+    return len(repositories) + len(identities)

@@ -212,3 +212,37 @@ def _store_grouped(client: ForgeClient, pending: list[tuple[Repository, Pull]], 
 def _day_before(moment: datetime) -> datetime:
     """Backfills resume a day early: search indexes lag, and re-storing is idempotent."""
     return moment - timedelta(days=1)
+
+
+def overdue_work(*, max_age_minutes: int = 180) -> tuple[list[int], list[int]]:
+    """Work a lost task left undone: stale repositories, and backfills that never ran or stalled.
+
+    Skips what is still moving (started recently, e.g. waiting for a rate-limit reset) and backfills that
+    ended for good (done, a permanent error, or unlinked), so the sweep never spends budget in a loop.
+    """
+    cutoff = timezone.now() - timedelta(minutes=max_age_minutes)
+    repositories = list(
+        SyncState.objects.filter(repository__active=True)
+        .exclude(last_finished_at__gte=cutoff)
+        .exclude(last_started_at__gte=cutoff)
+        .values_list("repository_id", flat=True)
+    )
+    identities = list(
+        ForgeIdentity.objects.filter(unlinked_at__isnull=True, created_at__lt=cutoff)
+        .filter(Q(sync_state__isnull=True) | Q(sync_state__last_started_at__lt=cutoff)
+                | Q(sync_state__last_started_at__isnull=True))
+        .exclude(sync_state__last_status__in=["ok", "error", "unlinked"])
+        .values_list("id", flat=True)
+    )
+    return repositories, identities
+
+
+def evaluation_after_sync(report: SyncReport) -> None:
+    """New contributions may change credit: let the rules engine re-evaluate the students concerned."""
+    if not report.contribution_ids:
+        return
+    try:
+        from credits.tasks_rules import enqueue_evaluation_after_sync
+    except ImportError:  # the rules engine is optional for a bare sync deployment
+        return
+    enqueue_evaluation_after_sync(contribution_ids=report.contribution_ids)

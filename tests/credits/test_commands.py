@@ -164,3 +164,20 @@ def test_sync_for_a_student_names_what_is_missing(sim, args, message):
 
     with pytest.raises(CommandError, match=message):
         run("sync", *args)
+
+
+def test_sync_wait_has_new_contributions_evaluated_like_the_tasks_do(sim, eager_tasks,
+                                                                     django_capture_on_commit_callbacks):
+    from credits.models import CreditRecord, Term
+    from tests.credits.services.rules_helpers import publish, simple_policy
+
+    Term.objects.create(code="2026-spring", name_zh="2026年春季学期", name_en="Spring 2026",
+                        starts_on="2026-02-01", ends_on="2026-07-31")
+    publish(simple_policy(effective_from="2026-01-01"))
+    link(sim, "wangxm")
+    register(sim, "github:deepseek-ai/DeepSeek-V3")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run("sync", "--wait")
+
+    assert CreditRecord.objects.filter(term__code="2026-spring").count() == 1

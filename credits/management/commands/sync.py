@@ -9,7 +9,7 @@ from accounts.models import ForgeIdentity, StudentProfile
 from accounts.platforms import Platform, SpecError, split_spec
 from credits.forges import ForgeError
 from credits.models import Repository
-from credits.services.sync import SyncReport, identity_backfill, repository_sync
+from credits.services.sync import SyncReport, evaluation_after_sync, identity_backfill, repository_sync
 
 
 class Command(BaseCommand):
@@ -41,6 +41,7 @@ class Command(BaseCommand):
             except ForgeError as exc:
                 failures.append(f"{label}: {exc.message}")
                 continue
+            evaluation_after_sync(report)  # as the tasks do: new work is re-evaluated
             total.merge(report)
         self._progress(len(jobs), len(jobs), "done")
         self.stdout.write("")

@@ -290,3 +290,22 @@ def test_a_backfill_for_an_identity_unlinked_meanwhile_stores_nothing(sim):
 
     assert report.stored == 0 and not Contribution.objects.exists()
     assert sim.stats()["platforms"].get("github", {}).get("requests", 0) == 0
+
+
+def test_the_overdue_sweep_skips_finished_failed_and_still_moving_work(sim):
+    from django.utils import timezone
+
+    from credits.services.sync import overdue_work
+
+    old, recent = timezone.now() - timedelta(hours=5), timezone.now() - timedelta(minutes=5)
+    never, done, failed, waiting = (link(sim, key) for key in ("wangxm", "lihua", "zhangsan", "maint"))
+    ForgeIdentity.objects.update(created_at=old)
+    for identity, status, started in ((done, "ok", old), (failed, "error", old), (waiting, "retrying", recent)):
+        IdentitySyncState.objects.create(identity=identity, last_status=status, last_started_at=started)
+    stale, moving = register(sim, DEEPSEEK), register(sim, "github:PaddlePaddle/Paddle")
+    SyncState.objects.filter(repository=moving).update(last_started_at=recent, last_status="retrying")
+
+    repositories, identities = overdue_work(max_age_minutes=180)
+
+    assert repositories == [stale.pk]
+    assert identities == [never.pk]  # done, permanently failed and still-retrying backfills are left alone
