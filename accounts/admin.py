@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from credits.admin_base import ReadOnlyAdmin
+
 from .models import Department, DepartmentReviewer, ForgeIdentity, RosterHint, StudentProfile, User
 
 
@@ -41,9 +43,10 @@ class StudentProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(ForgeIdentity)
-class ForgeIdentityAdmin(admin.ModelAdmin):
+class ForgeIdentityAdmin(ReadOnlyAdmin):
+    """Links change only through link/unlink services (audited, and they start or stop syncing)."""
+
     list_display = ("__str__", "external_id", "user", "verified_via", "verified_at", "unlinked_at")
     list_filter = ("platform", "verified_via")
     search_fields = ("login", "user__username", "user__student__student_id")
     list_select_related = ("user",)
-    raw_id_fields = ("user", "verified_by")

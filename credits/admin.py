@@ -1,4 +1,7 @@
-"""Operator views of the registry, contributions, sync state and the audit log."""
+"""Operator views of the registry, contributions, sync state and the audit log.
+
+Read-only on purpose: every change goes through a service or command, which audits it and re-runs what
+depends on it (mirror marking, evaluation)."""
 from __future__ import annotations
 
 from django.contrib import admin
@@ -8,25 +11,23 @@ from .models import AuditEvent, Contribution, IdentitySyncState, Repository, Syn
 
 
 @admin.register(Repository)
-class RepositoryAdmin(admin.ModelAdmin):
+class RepositoryAdmin(ReadOnlyAdmin):
     list_display = ("spec", "tier", "active", "external_id", "mirror_of", "added_at")
     list_filter = ("platform", "tier", "active")
     search_fields = ("path",)
-    raw_id_fields = ("mirror_of", "added_by")
+    list_select_related = ("mirror_of",)
 
 
 @admin.register(Contribution)
-class ContributionAdmin(admin.ModelAdmin):
+class ContributionAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "author_login", "title", "merged_at", "additions", "deletions", "duplicate_of")
     list_filter = ("platform", "kind")
     search_fields = ("title", "author_login", "repository__path", "merge_commit_sha")
-    list_select_related = ("repository",)
-    raw_id_fields = ("repository", "identity", "duplicate_of")
-    readonly_fields = ("raw", "first_seen_at", "synced_at")
+    list_select_related = ("repository", "duplicate_of__repository")
 
 
 @admin.register(SyncState)
-class SyncStateAdmin(admin.ModelAdmin):
+class SyncStateAdmin(ReadOnlyAdmin):
     list_display = ("repository", "last_status", "watermark", "last_finished_at", "runs",
                     "contributions_stored", "requests_spent", "not_modified")
     list_filter = ("last_status",)
@@ -35,7 +36,7 @@ class SyncStateAdmin(admin.ModelAdmin):
 
 
 @admin.register(IdentitySyncState)
-class IdentitySyncStateAdmin(admin.ModelAdmin):
+class IdentitySyncStateAdmin(ReadOnlyAdmin):
     list_display = ("identity", "last_status", "backfilled_until", "last_finished_at", "contributions_stored")
     list_select_related = ("identity",)
     readonly_fields = [f.name for f in IdentitySyncState._meta.fields]
