@@ -1,13 +1,14 @@
 """bench sync: requests per hourly sync of the registry, and storage rate against a plain bulk_create."""
 from __future__ import annotations
 
+import os
 import random
+import tempfile
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from django.conf import settings
 from django.db import connection
 
 PLATFORMS = ("github", "gitee", "gitlab")
@@ -17,9 +18,11 @@ PLATFORMS = ("github", "gitee", "gitlab")
 def scratch_database():
     """A fresh database of the configured engine for the run (never the operator's data)."""
     old_name = connection.settings_dict["NAME"]
+    # Its own name, never test_<db>: that one may belong to CI or a pytest run on the same server.
+    scratch = f"xuefen_bench_{os.getpid()}"
     if connection.vendor == "sqlite":  # a file, not memory, so SQLite pays for real I/O as in production
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(settings.BASE_DIR / "var" / "bench.sqlite3")
-        (settings.BASE_DIR / "var").mkdir(exist_ok=True)
+        scratch = os.path.join(tempfile.gettempdir(), f"{scratch}.sqlite3")
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = scratch
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         yield
