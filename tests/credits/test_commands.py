@@ -75,13 +75,29 @@ def test_load_repositories_names_the_entry_that_is_malformed(tmp_path):
 
 
 def test_link_identity_resolves_the_numeric_id_and_records_the_operator(sim):
-    profile = student(student_id="202600002")
+    from tests.factories import UserFactory
 
-    output = run("link_identity", "202600002", "github:lihua-nlp")
+    profile = student(student_id="202600002")
+    operator = UserFactory(username="ops-chen", is_staff=True)
+
+    output = run("link_identity", "202600002", "github:lihua-nlp", "--by", "ops-chen")
 
     identity = ForgeIdentity.objects.get(user=profile.user)
     assert (identity.external_id, identity.verified_via) == (1002, "operator")
+    assert identity.verified_by == operator
+    event = AuditEvent.objects.get(action="identity_link", subject_id=str(identity.pk))
+    assert event.actor == operator
     assert "linked github:lihua-nlp" in output
+
+
+def test_link_identity_without_by_never_records_the_student_as_the_verifier(sim):
+    profile = student(student_id="202600002")
+
+    run("link_identity", "202600002", "github:lihua-nlp")
+
+    identity = ForgeIdentity.objects.get(user=profile.user)
+    event = AuditEvent.objects.get(action="identity_link", subject_id=str(identity.pk))
+    assert identity.verified_by is None and event.actor != profile.user
 
 
 @pytest.mark.parametrize("args, message", [
@@ -136,7 +152,9 @@ def test_setup_periodic_tasks_is_idempotent():
     tasks = dict(PeriodicTask.objects.values_list("name", "task"))
     assert tasks["xuefen: hourly repository sync"] == "credits.tasks.sync_all_repositories"
     assert tasks["xuefen: overdue-sync sweep"] == "credits.tasks.sync_overdue_repositories"
-    assert PeriodicTask.objects.count() == len(tasks)  # the second run updated, never duplicated
+    from credits.management.commands.setup_periodic_tasks import SCHEDULES
+
+    assert PeriodicTask.objects.count() == len(SCHEDULES)  # the second run updated, never duplicated
 
 
 def test_add_repository_refuses_a_tier_no_policy_weights(sim):
