@@ -9,10 +9,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import ForgeIdentity
 from credits.demo import credit, report
 from credits.demo import seed as seeding
 from credits.demo.forges import celery_worker, point_settings_at
-from credits.models import IdentitySyncState, SyncState
+from credits.models import SyncState
 from forgesim.generator import generate
 from forgesim.server import Simulator
 
@@ -71,8 +72,9 @@ class Command(BaseCommand):
         pending = Q(last_finished_at__isnull=True) | Q(last_finished_at__lt=since)
         while time.monotonic() < deadline:
             waiting = SyncState.objects.filter(repository__active=True).filter(pending).count()
-            if identities:
-                waiting += IdentitySyncState.objects.filter(pending).count()
+            if identities:  # every linked identity, including backfills still queued (no state row yet)
+                waiting += ForgeIdentity.objects.filter(unlinked_at__isnull=True).exclude(
+                    sync_state__last_finished_at__gte=since).count()
             if not waiting:
                 return
             time.sleep(0.2)
