@@ -152,14 +152,19 @@ def test_a_decided_adjustment_is_not_proposed_again(setup):
     assert CreditRecord.objects.filter(kind=RecordKind.ADJUSTMENT).count() == 1
 
 
-def test_adjustment_in_review_is_not_stacked_and_a_moot_draft_is_withdrawn(setup):
+def approved_with_open_adjustment(setup):
+    """An approved record, then one more PR: the evaluation proposes one adjustment for review."""
     term, identity, repo = setup
     pr(identity, repo, 1)
     term_evaluate(term=term, now=NOW)
     set_status(record_of(identity, term), RecordStatus.APPROVED)
     extra = pr(identity, repo, 2)
     term_evaluate(term=term, now=NOW)
-    adj = CreditRecord.objects.get(kind=RecordKind.ADJUSTMENT)
+    return term, identity, repo, extra, CreditRecord.objects.get(kind=RecordKind.ADJUSTMENT)
+
+
+def test_adjustment_in_review_is_not_stacked_and_a_moot_draft_is_withdrawn(setup):
+    term, identity, repo, extra, adj = approved_with_open_adjustment(setup)
     set_status(adj, RecordStatus.SUBMITTED)
     pr(identity, repo, 3)
     assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment in review": 1}
@@ -246,13 +251,7 @@ def test_reviews_count_in_the_term_they_were_made_when_the_policy_lists_them():
 
 
 def test_a_returned_adjustment_is_kept_for_review_and_not_withdrawn_or_stacked(setup):
-    term, identity, repo = setup
-    pr(identity, repo, 1)
-    term_evaluate(term=term, now=NOW)
-    set_status(record_of(identity, term), RecordStatus.APPROVED)
-    extra = pr(identity, repo, 2)
-    term_evaluate(term=term, now=NOW)
-    adj = CreditRecord.objects.get(kind=RecordKind.ADJUSTMENT)
+    term, identity, repo, extra, adj = approved_with_open_adjustment(setup)
     set_status(adj, RecordStatus.RETURNED)
     pr(identity, repo, 3)  # a newer delta: the returned adjustment stays as the reviewer left it
     assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment in review": 1}
@@ -269,13 +268,7 @@ def test_a_returned_adjustment_is_kept_for_review_and_not_withdrawn_or_stacked(s
 
 
 def test_withdrawing_a_moot_draft_adjustment_is_audited_with_what_it_proposed(setup):
-    term, identity, repo = setup
-    pr(identity, repo, 1)
-    term_evaluate(term=term, now=NOW)
-    set_status(record_of(identity, term), RecordStatus.APPROVED)
-    extra = pr(identity, repo, 2)
-    term_evaluate(term=term, now=NOW)
-    adj = CreditRecord.objects.get(kind=RecordKind.ADJUSTMENT)
+    term, identity, repo, extra, adj = approved_with_open_adjustment(setup)
     extra.delete()
     assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment withdrawn": 1}
     event = AuditEvent.objects.get(action="credit_adjustment_withdraw", subject_id=str(adj.id))
