@@ -16,7 +16,7 @@ from django.db.models.functions import Cast
 from credits.models import AuditEvent, Contribution
 from credits.models.records import CreditLine, CreditRecord, LineOutcome, RecordStatus
 
-from .models import Department, DepartmentReviewer, ForgeIdentity, StudentProfile
+from .models import Department, ForgeIdentity, Mandate, StudentProfile
 from .roles import Role, roles_of
 
 NOTHING = Q(pk__in=[])
@@ -33,7 +33,7 @@ def _roles(user) -> frozenset[str]:
 
 def reviewed_department_ids(user):
     """Subquery of the department ids `user` reviews (empty for non-reviewers)."""
-    return DepartmentReviewer.objects.filter(user_id=user.pk).values("department_id")
+    return Mandate.objects.filter(user_id=user.pk, department__isnull=False).values("department_id")
 
 
 def _scope(user, *, own: str, department: str, registrar: Q | None) -> Q:

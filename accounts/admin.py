@@ -6,30 +6,83 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from credits.admin_base import ReadOnlyAdmin
 
-from .models import Department, DepartmentReviewer, ForgeIdentity, RosterHint, StudentProfile, User
+from .models import Department, ForgeIdentity, Mandate, RosterHint, StudentProfile, User
+from .roles import Role
+from .services.org import department_save, student_profile_save
+from .services.roles import role_grant, role_revoke
 
 
-class ReviewerInline(admin.TabularInline):
-    model = DepartmentReviewer
+class MandateInline(admin.TabularInline):
+    """Mandates are shown on the user; they are granted and revoked on the mandate page (audited services)."""
+
+    model = Mandate
+    fk_name = "user"
     extra = 0
-    verbose_name = "department reviewed"
+    can_delete = False
+    fields = readonly_fields = ("stage", "department", "granted_by", "created_at")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class RosterHintInline(admin.TabularInline):
+    """Roster hints come from roster imports (audited); the admin shows them."""
+
     model = RosterHint
     extra = 0
-    readonly_fields = ("updated_at",)
+    can_delete = False
+    fields = readonly_fields = ("platform", "login", "updated_at")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (("Xuefen", {"fields": ("display_name",)}),)
-    inlines = [ReviewerInline]
+    inlines = [MandateInline]
+
+
+@admin.register(Mandate)
+class MandateAdmin(admin.ModelAdmin):
+    """Grant (add) and revoke (delete) stage mandates through the role services, never by editing a row."""
+
+    list_display = ("user", "stage", "department", "granted_by", "created_at")
+    list_filter = ("stage", "department")
+    search_fields = ("user__username", "user__display_name")
+    list_select_related = ("user", "department", "granted_by")
+    raw_id_fields = ("user",)
+    fields = ("user", "stage", "department")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj: Mandate, form, change: bool) -> None:
+        departments = [obj.department] if obj.department_id else []
+        created = role_grant(user=obj.user, role=Role.REVIEWER, actor=request.user, departments=departments,
+                             stage=obj.stage)
+        mandate = created[0] if created else Mandate.objects.get(
+            user=obj.user, stage=obj.stage, department=obj.department)
+        obj.pk, obj._state.adding, obj._state.db = mandate.pk, False, mandate._state.db
+
+    def delete_model(self, request, obj: Mandate) -> None:
+        role_revoke(user=obj.user, role=Role.REVIEWER, actor=request.user, stage=obj.stage,
+                    departments=[obj.department] if obj.department_id else [])
+
+    def delete_queryset(self, request, queryset) -> None:
+        for mandate in queryset.select_related("user", "department"):
+            self.delete_model(request, mandate)
 
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "name_en")
+
+    def save_model(self, request, obj: Department, form, change: bool) -> None:
+        department_save(department=obj, actor=request.user, changed_fields=form.changed_data)
 
 
 @admin.register(StudentProfile)
@@ -40,6 +93,9 @@ class StudentProfileAdmin(admin.ModelAdmin):
     list_select_related = ("department",)
     raw_id_fields = ("user", "advisor")
     inlines = [RosterHintInline]
+
+    def save_model(self, request, obj: StudentProfile, form, change: bool) -> None:
+        student_profile_save(profile=obj, actor=request.user, changed_fields=form.changed_data)
 
 
 @admin.register(ForgeIdentity)

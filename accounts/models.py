@@ -95,18 +95,41 @@ class ForgeIdentity(models.Model):
         return f"{self.platform}:{self.login}"
 
 
-class DepartmentReviewer(models.Model):
-    """A faculty reviewer's mandate over one department (a reviewer may hold several)."""
+# The stage key a mandate carries when none is named (the college review every policy has).
+DEFAULT_STAGE = "department"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_of")
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="reviewers")
+
+class Mandate(models.Model):
+    """Who may decide one approval stage, for one department or (no department) for the whole university."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mandates")
+    stage = models.SlugField(_("stage"), max_length=32, default=DEFAULT_STAGE)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.CASCADE, related_name="mandates",
+        verbose_name=_("department"), help_text=_("empty: every department"),
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "department"], name="reviewer_unique_department")]
+        verbose_name = _("mandate")
+        verbose_name_plural = _("mandates")
+        ordering = ["stage", "department__code", "user_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "stage", "department"], condition=models.Q(department__isnull=False),
+                name="mandate_unique_department",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "stage"], condition=models.Q(department__isnull=True), name="mandate_unique_university",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} reviews {self.department.code}"
+        scope = self.department.code if self.department_id else "*"
+        return f"{self.user} decides {self.stage} for {scope}"
 
 
 class RosterHint(models.Model):

@@ -12,10 +12,6 @@ from enum import StrEnum
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from credits.models import AuditEvent
-
-from .models import Department, DepartmentReviewer, User
-
 
 class Role(StrEnum):
     STUDENT = "student"
@@ -107,49 +103,3 @@ def roles_of(user) -> frozenset[str]:
 def has_role(user, role: Role) -> bool:
     """True when `user` holds `role`."""
     return role.value in roles_of(user)
-
-
-@transaction.atomic
-def role_grant(*, user: User, role: Role, actor: User | None, departments: Iterable[Department] = ()) -> None:
-    """Give `user` a role (and, for reviewers, departments to review); operators also get the admin site."""
-    group = Group.objects.filter(name=role.value).first()
-    if group is None:  # a database migrated before roles existed, or a flushed test database
-        setup_roles()
-        group = Group.objects.get(name=role.value)
-    user.groups.add(group)
-    depts = list(departments)
-    if role is Role.REVIEWER:
-        for department in depts:
-            DepartmentReviewer.objects.get_or_create(user=user, department=department)
-    if role is Role.OPERATOR and not user.is_staff:
-        User.objects.filter(pk=user.pk).update(is_staff=True)
-        user.is_staff = True
-    user.__dict__.pop("_xuefen_roles", None)
-    AuditEvent.objects.create(
-        actor=actor, action="role_grant", subject_type="user", subject_id=str(user.pk), to_status=role.value,
-        data={"departments": [d.code for d in depts]},
-    )
-
-
-@transaction.atomic
-def role_revoke(
-    *, user: User, role: Role, actor: User | None, departments: Iterable[Department] | None = None
-) -> None:
-    """Take a role away (a reviewer loses every mandate, or only `departments`' and keeps the role for the rest)."""
-    depts = None if departments is None else list(departments)
-    mandates = DepartmentReviewer.objects.filter(user=user)
-    if role is Role.REVIEWER and depts is not None:
-        mandates.filter(department__in=depts).delete()
-    elif role is Role.REVIEWER:
-        mandates.delete()
-    if role is not Role.REVIEWER or not mandates.exists():
-        user.groups.remove(*Group.objects.filter(name=role.value))
-    if role is Role.OPERATOR and user.is_staff and not user.is_superuser:
-        # The grant opened the admin site; a former operator must not keep it (a superuser is one regardless).
-        User.objects.filter(pk=user.pk).update(is_staff=False)
-        user.is_staff = False
-    user.__dict__.pop("_xuefen_roles", None)
-    AuditEvent.objects.create(
-        actor=actor, action="role_revoke", subject_type="user", subject_id=str(user.pk), from_status=role.value,
-        data={"departments": [d.code for d in depts]} if depts is not None else {},
-    )

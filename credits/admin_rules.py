@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from credits.admin_base import ReadOnlyAdmin
 from credits.models import CreditLine, CreditRecord, PolicyVersion, Term
 from credits.selectors_records import policy_diff
-from credits.services.policies import TermOverlap, term_check_dates, term_create
+from credits.services.policies import TermOverlap, term_check_dates, term_create, term_update
 
 
 class TermForm(forms.ModelForm):
@@ -47,9 +47,11 @@ class TermAdmin(admin.ModelAdmin):
         return ()
 
     def save_model(self, request, obj: Term, form, change: bool) -> None:
-        # A new term goes through the service, so it gets the same lock, checks and audit row as `add_term`.
+        # Every term write goes through the services, so it gets the same lock, checks and audit row as `add_term`.
         if change:
-            return super().save_model(request, obj, form, change)
+            term_update(term_id=obj.pk, actor=request.user,
+                        **{field: form.cleaned_data[field] for field in form.changed_data})
+            return
         term = term_create(code=obj.code, name_zh=obj.name_zh, name_en=obj.name_en, starts_on=obj.starts_on,
                            ends_on=obj.ends_on, actor=request.user)
         obj.pk, obj._state.adding, obj._state.db = term.pk, False, term._state.db

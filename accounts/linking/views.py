@@ -5,7 +5,6 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Verification
 from accounts.platforms import Platform
 from accounts.services.identities import IdentityConflict, IdentityNotLinked, identity_link, identity_unlink
-from credits.models import AuditEvent
+from accounts.services.sso import sso_attach
 
 from . import selectors
 
@@ -102,11 +101,5 @@ def attach_sso_login(request: HttpRequest, sociallogin) -> HttpResponse | None:
     user = selectors.user_for_sso(value)
     if user is None:
         return render(request, "linking/sso_unknown.html", {"provider_name": provider.name}, status=403)
-    with transaction.atomic():
-        sociallogin.connect(request, user)
-        # Attaching an SSO account grants sign-in to this person from now on, so it is recorded.
-        AuditEvent.objects.create(
-            actor=user, action="sso_attach", subject_type="user", subject_id=str(user.pk),
-            data={"provider": sociallogin.account.provider, "uid": sociallogin.account.uid, "claim": value},
-        )
+    sso_attach(request=request, sociallogin=sociallogin, user=user, claim=value)
     return None

@@ -10,7 +10,7 @@ from django.db import models, transaction
 from django.db.models.functions import Cast
 
 from accounts.fields import EncryptedTextField
-from credits.models import AuditEvent
+from credits.services.audit import audit_record
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def encryption_keys_rotate(*, batch_size: int = 500, actor=None) -> list[ColumnR
     for model, field in encrypted_columns():
         rotated = _rotate_column(model, field, batch_size)
         reports.append(ColumnReport(f"{model._meta.label}.{field.name}", rotated, _count_not_on_newest(model, field)))
-    AuditEvent.objects.create(
+    audit_record(
         actor=actor, action="encryption_keys_rotate", subject_type="encryption", subject_id="all",
         reason=f"{len(settings.FIELD_ENCRYPTION_KEYS)} key(s) configured",
         data={r.label: {"rotated": r.rotated, "not_on_newest": r.not_on_newest} for r in reports},

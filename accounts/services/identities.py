@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ForgeIdentity, User, Verification
-from credits.models import AuditEvent
+from credits.services.audit import audit_record
 
 
 class IdentityConflict(Exception):
@@ -95,7 +95,7 @@ def _link(*, user: User, platform: str, external_id: int, login: str, via: str, 
         )
         holder.refresh_from_db()
         who, extra = _audit_actor(user=user, actor=actor, via=via)
-        AuditEvent.objects.create(
+        audit_record(
             actor=who, action="identity_relink", subject_type="forge_identity", subject_id=str(holder.pk),
             reason=via, data={"platform": platform, "external_id": external_id, "login": login, "user": user.pk,
                               **extra},
@@ -115,7 +115,7 @@ def _link(*, user: User, platform: str, external_id: int, login: str, via: str, 
         # Raised out of the transaction so identity_link can record the refusal after the rollback.
         raise _AlreadyHasOne from exc
     who, extra = _audit_actor(user=user, actor=actor, via=via)
-    AuditEvent.objects.create(
+    audit_record(
         actor=who, action="identity_link", subject_type="forge_identity", subject_id=str(identity.pk),
         reason=via, data={"platform": platform, "external_id": external_id, "login": login, "user": user.pk,
                           **extra},
@@ -128,7 +128,7 @@ def _link(*, user: User, platform: str, external_id: int, login: str, via: str, 
 def _record_refusal(*, subject_id: int | str, reason: str, user: User, platform: str, external_id: int,
                     login: str, via: str, actor: User | None) -> None:
     who, extra = _audit_actor(user=user, actor=actor, via=via)
-    AuditEvent.objects.create(
+    audit_record(
         actor=who, action="identity_link_refused", subject_type="forge_identity", subject_id=str(subject_id),
         reason=reason,
         data={"platform": platform, "external_id": external_id, "login": login, "requested_for": user.pk, **extra},
@@ -144,7 +144,7 @@ def identity_unlink(*, identity_id: int, user: User, actor: User | None = None) 
     if changed != 1:
         raise IdentityNotLinked(identity_id)
     identity = ForgeIdentity.objects.get(pk=identity_id)
-    AuditEvent.objects.create(
+    audit_record(
         actor=actor or user, action="identity_unlink", subject_type="forge_identity", subject_id=str(identity.pk),
         data={"platform": identity.platform, "external_id": identity.external_id, "login": identity.login,
               "user": user.pk},

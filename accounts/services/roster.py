@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Department, RosterHint, StudentProfile, User
 from accounts.roles import Role, setup_roles
 from accounts.roster_csv import ParsedRoster, RosterError, RosterRow, parse_roster
-from credits.models import AuditEvent
+from credits.services.audit import audit_record
 
 CHUNK = 500  # keeps IN (...) lists well under SQLite's parameter limit
 
@@ -166,7 +166,7 @@ def roster_import(*, data: bytes, actor: User | None) -> RosterResult:
     with transaction.atomic():
         parsed, errors = roster_validate(data=data)
         if errors:
-            AuditEvent.objects.create(
+            audit_record(
                 actor=actor, action="roster_import_refused", subject_type="roster", subject_id=digest[:16],
                 reason=f"{len(errors)} error(s)",
                 data={"sha256": digest, "first_errors": [str(e) for e in errors[:20]]},
@@ -174,7 +174,7 @@ def roster_import(*, data: bytes, actor: User | None) -> RosterResult:
             return RosterResult(applied=False, errors=errors, encoding=parsed.encoding)
         result = _apply(parsed.rows, _department_index(), parsed.handle_columns)
         result.encoding = parsed.encoding
-        AuditEvent.objects.create(
+        audit_record(
             actor=actor, action="roster_import", subject_type="roster", subject_id=digest[:16],
             reason=f"{result.rows} students",
             data={"sha256": digest, "encoding": parsed.encoding, "created": result.created,

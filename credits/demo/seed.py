@@ -77,7 +77,8 @@ def registry_seed(world: World) -> int:
 
 def staff_seed() -> list[str]:
     """A faculty reviewer for the first department and a registrar, so every role can be tried."""
-    from accounts.roles import Role, role_grant
+    from accounts.roles import Role
+    from accounts.services.roles import role_grant
 
     operator = operator_seed()
     department = Department.objects.order_by("code").first()

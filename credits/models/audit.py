@@ -33,6 +33,8 @@ class AuditEvent(models.Model):
     to_status = models.CharField(max_length=32, blank=True)
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # The address the request came from, when a person acted through the web.
+    ip = models.GenericIPAddressField(null=True, blank=True)
 
     objects = AuditQuerySet.as_manager()
 

@@ -13,7 +13,6 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from credits.models import (
-    AuditEvent,
     Contribution,
     ContributionKind,
     CreditLine,
@@ -27,6 +26,7 @@ from credits.models import (
 from credits.models.records import OPEN_ADJUSTMENT, REFRESHABLE
 from credits.rules import ContributionFacts, Evaluation, TermWindow, evaluate
 from credits.rules.engine import CompiledPolicy
+from credits.services.audit import audit_record
 from credits.services.policies import policy_for_term, policy_of
 
 POINTS_Q = Decimal("0.0001")
@@ -167,8 +167,8 @@ def _audit(action: str, record: CreditRecord, actor, *, before: Decimal | None =
             "credits": str(Decimal(record.credits).quantize(CREDITS_Q)), **data}
     if before is not None:
         data["previous_credits"] = str(Decimal(before).quantize(CREDITS_Q))
-    AuditEvent.objects.create(actor=actor, action=action, subject_type="credit_record", subject_id=str(record.id),
-                              from_status=record.status, to_status=record.status, reason="re-evaluation", data=data)
+    # Re-evaluation changes credits, never the status: the row names no transition.
+    audit_record(actor=actor, action=action, subject=record, reason="re-evaluation", data=data)
 
 
 def _create_evaluation(student_id: int, term: Term, version: PolicyVersion, result: Evaluation,

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import Q
 
-from credits.models import AuditEvent, Contribution, Repository
+from credits.models import Contribution, Repository
+from credits.services.audit import audit_record
 
 # A copy on a mirror carries no shared SHA when the mirror re-applied the patch; then the same person,
 # the same title and merges this close together identify it.
@@ -188,7 +189,7 @@ def duplicates_mark(*, contribution_ids: list[int]) -> int:
             if (row.duplicate_of_id, row.duplicate_reason) == (target, reason):
                 continue
             Contribution.objects.filter(id=row.id).update(duplicate_of_id=target, duplicate_reason=reason)
-            AuditEvent.objects.create(
+            audit_record(
                 action="contribution_duplicate" if target else "contribution_counted",
                 subject_type="contribution", subject_id=str(row.id), reason=reason or "counted (no earlier copy)",
                 data={"duplicate_of": target, "previous_duplicate_of": row.duplicate_of_id},

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from credits.models import AuditEvent, CreditRecord, PolicyVersion, RecordStatus, Term
+from credits.models import CreditRecord, PolicyVersion, RecordStatus, Term
 from credits.rules import Policy, PolicyError, Problem, compile_policy, parse_policy
 from credits.rules.document import content_sha256
 from credits.rules.engine import CompiledPolicy
+from credits.services.audit import audit_record
 
 
 class NoPolicyForTerm(LookupError):
@@ -143,7 +144,7 @@ def policy_publish(*, text: str, source: str, actor=None) -> PublishResult:
         published_at=timezone.now(),
         published_by=actor,
     )
-    AuditEvent.objects.create(
+    audit_record(
         actor=actor, action="policy_publish", subject_type="policy_version", subject_id=str(version.id),
         reason=f"published {source}",
         data={"version": version.version, "sha256": digest, "effective_from": str(version.effective_from),
@@ -189,8 +190,32 @@ def term_create(*, code: str, name_zh: str, name_en: str, starts_on: dt.date, en
     term = Term(code=code, name_zh=name_zh, name_en=name_en, starts_on=starts_on, ends_on=ends_on)
     term.full_clean()
     term.save()
-    AuditEvent.objects.create(
+    audit_record(
         actor=actor, action="term_create", subject_type="term", subject_id=str(term.id),
         data={"code": code, "starts_on": str(starts_on), "ends_on": str(ends_on)},
     )
+    return term
+
+
+TERM_FIELDS = ("code", "name_zh", "name_en", "starts_on", "ends_on")
+
+
+@transaction.atomic
+def term_update(*, term_id: int, actor=None, **changes) -> Term:
+    """Change a term's names or dates under the same lock and overlap rule as `term_create`, with an audit row."""
+    unknown = set(changes) - set(TERM_FIELDS)
+    if unknown:
+        raise ValueError(f"not a term field: {', '.join(sorted(unknown))}")
+    _serialise(TERM_CREATE_LOCK)
+    term = Term.objects.select_for_update().get(id=term_id)
+    before = {f: str(getattr(term, f)) for f in TERM_FIELDS}
+    for field, value in changes.items():
+        setattr(term, field, value)
+    term_check_dates(code=term.code, starts_on=term.starts_on, ends_on=term.ends_on, exclude_id=term.id)
+    term.full_clean()
+    term.save()
+    after = {f: str(getattr(term, f)) for f in TERM_FIELDS}
+    changed = {f: [before[f], after[f]] for f in TERM_FIELDS if before[f] != after[f]}
+    if changed:
+        audit_record(actor=actor, action="term_update", subject=term, data={"changed": changed})
     return term

@@ -9,7 +9,8 @@ from django.db import transaction
 
 from accounts.platforms import SpecError, split_spec
 from credits.forges import ForgeError, ForgeRepo, client_for
-from credits.models import AuditEvent, Repository, SyncState
+from credits.models import Repository, SyncState
+from credits.services.audit import audit_record
 
 SHIPPED_REGISTRY = Path(__file__).resolve().parents[1] / "data" / "repositories.yaml"
 
@@ -89,7 +90,7 @@ def _save(platform: str, forge_repo: ForgeRepo, *, tier: str, actor, mirror_of: 
         from credits.services.mirrors import duplicates_mark
 
         duplicates_mark(contribution_ids=list(repository.contributions.values_list("id", flat=True)))
-    AuditEvent.objects.create(
+    audit_record(
         actor=actor, action="repository_add" if created else "repository_update", subject_type="repository",
         subject_id=str(repository.pk), data={"spec": repository.spec, "tier": tier,
                                              "mirror_of": mirror_of.spec if mirror_of else ""},

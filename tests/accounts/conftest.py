@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import StudentProfile, User
-from accounts.roles import Role, role_grant
+from accounts.roles import Role
+from accounts.services.roles import role_grant
 from credits.models import Contribution
 from credits.models.policy import PolicyVersion, Term
 from credits.models.records import CreditLine, CreditRecord, LineOutcome, RecordStatus

@@ -13,7 +13,8 @@ from accounts.access import (
     records_visible_to,
     students_visible_to,
 )
-from accounts.roles import Role, role_grant, role_revoke
+from accounts.roles import Role
+from accounts.services.roles import role_grant, role_revoke
 from credits.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

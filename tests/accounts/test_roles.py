@@ -5,7 +5,8 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
-from accounts.roles import Role, has_role, role_grant, role_revoke, roles_of, setup_roles
+from accounts.roles import Role, has_role, roles_of, setup_roles
+from accounts.services.roles import role_grant, role_revoke
 from credits.models import AuditEvent
 from tests.factories import DepartmentFactory, UserFactory
 
@@ -51,7 +52,7 @@ def test_migrate_runs_setup_roles_again():
 def test_granting_reviewer_records_departments_and_an_audit_row():
     user, dept, operator = UserFactory(), DepartmentFactory(), UserFactory()
     role_grant(user=user, role=Role.REVIEWER, actor=operator, departments=[dept])
-    assert has_role(user, Role.REVIEWER) and list(user.reviewer_of.values_list("department", flat=True)) == [dept.pk]
+    assert has_role(user, Role.REVIEWER) and list(user.mandates.values_list("department", flat=True)) == [dept.pk]
     assert user.has_perm("credits.change_creditrecord")
     event = AuditEvent.objects.get(action="role_grant")
     assert event.actor == operator and event.data == {"departments": [dept.code]}
@@ -69,7 +70,7 @@ def test_revoking_reviewer_removes_departments():
     role_grant(user=user, role=Role.REVIEWER, actor=None, departments=[DepartmentFactory()])
     role_revoke(user=user, role=Role.REVIEWER, actor=None)
     user.refresh_from_db()
-    assert roles_of(user) == frozenset() and not user.reviewer_of.exists()
+    assert roles_of(user) == frozenset() and not user.mandates.exists()
 
 
 def test_revoking_operator_closes_the_admin_site():
@@ -95,7 +96,7 @@ def test_superuser_counts_as_operator():
 def test_grant_role_command(capsys):
     user, dept = UserFactory(username="prof_li"), DepartmentFactory(code="cs")
     call_command("grant_role", "prof_li", "reviewer", "--department", "cs")
-    assert has_role(user, Role.REVIEWER) and user.reviewer_of.get().department == dept
+    assert has_role(user, Role.REVIEWER) and user.mandates.get().department == dept
     assert "prof_li: reviewer" in capsys.readouterr().out
 
 
@@ -106,7 +107,7 @@ def test_grant_role_revoke_with_a_department_revokes_only_that_mandate(capsys):
     call_command("grant_role", "prof_wang", "reviewer", "--department", "cs", "--revoke")
 
     user.refresh_from_db()
-    assert list(user.reviewer_of.values_list("department__code", flat=True)) == ["ee"]
+    assert list(user.mandates.values_list("department__code", flat=True)) == ["ee"]
     assert has_role(user, Role.REVIEWER)
     assert AuditEvent.objects.get(action="role_revoke").data == {"departments": ["cs"]}
     assert "prof_wang: reviewer of cs revoked" in capsys.readouterr().out
@@ -119,7 +120,7 @@ def test_revoking_a_reviewers_last_department_takes_the_role_away():
     role_revoke(user=user, role=Role.REVIEWER, actor=None, departments=[cs])
 
     user.refresh_from_db()
-    assert not user.reviewer_of.exists() and not has_role(user, Role.REVIEWER)
+    assert not user.mandates.exists() and not has_role(user, Role.REVIEWER)
 
 
 def test_grant_role_revoke_with_an_unknown_department_is_refused():
@@ -131,4 +132,40 @@ def test_grant_role_revoke_with_an_unknown_department_is_refused():
     with pytest.raises(CommandError, match="unknown department"):
         call_command("grant_role", "prof_zhao", "reviewer", "--department", "nope", "--revoke")
 
-    assert user.reviewer_of.count() == 1
+    assert user.mandates.count() == 1
+
+
+def test_grant_role_with_a_stage_alone_gives_a_university_wide_mandate(capsys):
+    user = UserFactory(username="dean_qian")
+    call_command("grant_role", "dean_qian", "reviewer", "--stage", "academic_affairs")
+
+    mandate = user.mandates.get()
+    assert (mandate.stage, mandate.department) == ("academic_affairs", None)
+    assert "dean_qian: reviewer [academic_affairs] (all departments)" in capsys.readouterr().out
+
+
+def test_grant_role_with_a_stage_and_department_names_both():
+    user, cs = UserFactory(username="sec_sun"), DepartmentFactory(code="cs")
+    call_command("grant_role", "sec_sun", "reviewer", "--stage", "college", "--department", "cs")
+
+    assert list(user.mandates.values_list("stage", "department")) == [("college", cs.pk)]
+
+
+def test_revoking_one_stage_keeps_the_others():
+    user, cs = UserFactory(username="prof_he"), DepartmentFactory(code="cs")
+    role_grant(user=user, role=Role.REVIEWER, actor=None, departments=[cs], stage="college")
+    role_grant(user=user, role=Role.REVIEWER, actor=None, stage="academic_affairs")
+
+    call_command("grant_role", "prof_he", "reviewer", "--stage", "college", "--revoke")
+
+    user.refresh_from_db()
+    assert list(user.mandates.values_list("stage", flat=True)) == ["academic_affairs"]
+    assert has_role(user, Role.REVIEWER)
+
+
+def test_a_stage_for_a_non_reviewer_role_is_refused():
+    from django.core.management.base import CommandError
+
+    UserFactory(username="reg_zhou")
+    with pytest.raises(CommandError, match="reviewers only"):
+        call_command("grant_role", "reg_zhou", "registrar", "--stage", "college")

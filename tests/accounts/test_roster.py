@@ -8,7 +8,8 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from accounts.models import ForgeIdentity, RosterHint, StudentProfile, User
-from accounts.roles import Role, role_grant
+from accounts.roles import Role
+from accounts.services.roles import role_grant
 from accounts.services.roster import roster_import
 from credits.models import AuditEvent
 from tests.factories import DepartmentFactory, UserFactory

@@ -1,22 +1,26 @@
-"""grant_role USERNAME ROLE [--department CODE ...] [--revoke]: give or take a role (student, reviewer, ...)."""
+"""grant_role USERNAME ROLE [--stage KEY] [--department CODE ...] [--revoke]: give or take a role and mandates."""
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Department, User
-from accounts.roles import Role, role_grant, role_revoke
+from accounts.roles import Role
+from accounts.services.roles import role_grant, role_revoke
 
 
 class Command(BaseCommand):
-    help = "Give (or with --revoke take) a role; reviewers need --department CODE (repeatable)."
+    help = ("Give (or with --revoke take) a role. A reviewer decides an approval --stage KEY for each "
+            "--department CODE (repeatable), or for every department when --stage is given alone.")
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("username")
         parser.add_argument("role", choices=[r.value for r in Role])
+        parser.add_argument("--stage", default=None, help="approval stage key from the policy (reviewers)")
         parser.add_argument("--department", action="append", default=[], help="department code (reviewers)")
         parser.add_argument("--revoke", action="store_true")
 
-    def handle(self, *args, username: str, role: str, department: list[str], revoke: bool, **options) -> None:
+    def handle(self, *args, username: str, role: str, stage: str | None, department: list[str], revoke: bool,
+               **options) -> None:
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"no user {username!r}")
@@ -24,14 +28,18 @@ class Command(BaseCommand):
         unknown = set(department) - {d.code for d in departments}
         if unknown:
             raise CommandError(f"unknown department code(s): {', '.join(sorted(unknown))}")
+        if (stage or department) and role != Role.REVIEWER:
+            raise CommandError("--stage and --department apply to reviewers only")
+        scope = f" of {', '.join(d.code for d in departments)}" if departments else (" (all departments)" if stage
+                                                                                     else "")
+        label = f"{role}{f' [{stage}]' if stage else ''}{scope}"
         if revoke:
-            # With --department only those mandates go; without it, the whole role.
-            role_revoke(user=user, role=Role(role), actor=None, departments=departments if department else None)
-            suffix = f" of {', '.join(d.code for d in departments)}" if departments else ""
-            self.stdout.write(f"{username}: {role}{suffix} revoked")
+            # --stage alone removes that stage everywhere; with --department only those; without either, the whole role.
+            removed = role_revoke(user=user, role=Role(role), actor=None, stage=stage,
+                                  departments=departments if department else None)
+            self.stdout.write(f"{username}: {label} revoked ({removed} mandate(s))")
             return
-        if role == Role.REVIEWER and not departments:
-            raise CommandError("a reviewer needs at least one --department CODE")
-        role_grant(user=user, role=Role(role), actor=None, departments=departments)
-        suffix = f" of {', '.join(d.code for d in departments)}" if departments else ""
-        self.stdout.write(f"{username}: {role}{suffix}")
+        if role == Role.REVIEWER and not (departments or stage):
+            raise CommandError("a reviewer needs --stage KEY and/or at least one --department CODE")
+        role_grant(user=user, role=Role(role), actor=None, departments=departments, stage=stage)
+        self.stdout.write(f"{username}: {label}")
