@@ -30,6 +30,7 @@ test: $(STAMP) browser-deps
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 bench: $(STAMP)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from credits.admin_base import ReadOnlyAdmin
+from credits.admin.base import ReadOnlyAdmin
 
 from .models import Department, ForgeIdentity, Mandate, RosterHint, StudentProfile, User
 from .roles import Role

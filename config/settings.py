@@ -145,12 +145,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The one place task time limits are set (every task inherits them).
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Task modules autodiscovery (which only finds APP.tasks) would miss; workers must register them.
-CELERY_IMPORTS = ["credits.tasks_rules"]
 # A late-acked task whose worker died is redelivered after this many seconds; it must exceed the longest
 # task (sync walks can be long), or a running task would be handed to a second worker.
 # Kombu looks for such orphans every interval × throttle seconds (Redis transport defaults: 10 × 10).

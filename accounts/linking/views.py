@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import selectors
 from accounts.models import Verification
 from accounts.platforms import Platform
 from accounts.services.identities import IdentityConflict, IdentityNotLinked, identity_link, identity_unlink
 from accounts.services.sso import sso_attach
-
-from . import selectors
+from credits.tasks import backfill_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ def complete_forge_link(request: HttpRequest, sociallogin) -> HttpResponse:
     try:
         identity = identity_link(user=request.user, platform=platform, external_id=external_id, login=login,
                                  via=Verification.OAUTH)
+        backfill_enqueue(identity)
     except IdentityConflict as exc:
         context["reason"] = str(exc)
         return render(request, "linking/link_refused.html", context, status=409)

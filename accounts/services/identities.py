@@ -1,7 +1,5 @@
-"""Linking and unlinking forge accounts: one transaction each, with an audit row."""
+"""Linking and unlinking forge accounts: one transaction each, with an audit row (callers start the backfill)."""
 from __future__ import annotations
-
-import importlib.util
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,19 +15,6 @@ class IdentityConflict(Exception):
 
 class IdentityNotLinked(Exception):
     """No currently linked identity with that id belongs to that person."""
-
-
-def _start_backfill(identity_id: int) -> None:
-    """Queue a backfill sync of a newly linked identity once the link commits (when sync tasks are deployed)."""
-    if importlib.util.find_spec("credits.tasks") is None:
-        return
-    from credits import tasks  # late: credits' tasks import services that import this module
-
-    task = getattr(tasks, "sync_identity", None)
-    if task is not None:
-        # Celery's delay_on_commit, made robust: the committed link stands even when the broker is down or,
-        # run eagerly (the embedded setup), the forge is; the failure is logged and `sync --student` redoes it.
-        transaction.on_commit(lambda: task.delay(identity_id), robust=True)
 
 
 class _AlreadyHasOne(Exception):
@@ -120,7 +105,6 @@ def _link(*, user: User, platform: str, external_id: int, login: str, via: str, 
         reason=via, data={"platform": platform, "external_id": external_id, "login": login, "user": user.pk,
                           **extra},
     )
-    _start_backfill(identity.pk)
     return identity
 
 

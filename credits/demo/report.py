@@ -5,7 +5,7 @@ from django.db.models import Count
 
 from accounts.models import ForgeIdentity
 from credits.models import Repository
-from credits.selectors import merged_counts_by_student
+from credits.selectors.registry import merged_counts_by_student
 
 
 def _table(write, header: list[str], rows: list[list]) -> None:
@@ -24,9 +24,9 @@ def registry_and_identities(write) -> None:
     write(f"Linked identities: {sum(ids.values())} ({', '.join(f'{p} {n}' for p, n in sorted(ids.items()))})")
 
 
-def merged_per_student(write, limit: int = 25) -> None:
-    """Merged PRs found per student, per forge (mirror copies not counted twice)."""
-    rows = list(merged_counts_by_student())
+def merged_per_student(write, viewer, limit: int = 25) -> None:
+    """Merged PRs found per student, per forge (mirror copies not counted twice), as `viewer` sees them."""
+    rows = list(merged_counts_by_student(viewer))
     write(f"Merged PRs found per student ({len(rows)} students with contributions; mirrors counted once):")
     shown = sorted(rows, key=lambda r: (-r["total"], r["identity__user__student__student_id"] or ""))[:limit]
     _table(write, ["student id", "name", "github", "gitee", "gitlab", "total"],

@@ -10,6 +10,7 @@ from accounts.models import Department, StudentProfile, User, Verification
 from accounts.services.identities import identity_link
 from accounts.services.roster import roster_import
 from credits.services.registry import SHIPPED_REGISTRY, RegistryEntry, registry_file_parse, registry_load
+from credits.tasks import backfill_enqueue
 from forgesim.model import World
 
 DEMO_PASSWORD = "xuefen-demo"
@@ -57,8 +58,9 @@ def identities_seed(world: World) -> int:
             uid, login = user.uid(platform), user.login(platform)
             if uid is None:
                 continue
-            identity_link(user=profile.user, platform=platform, external_id=uid, login=login,
-                          via=Verification.OPERATOR, actor=operator)
+            identity = identity_link(user=profile.user, platform=platform, external_id=uid, login=login,
+                                     via=Verification.OPERATOR, actor=operator)
+            backfill_enqueue(identity)
             linked += 1
     return linked
 

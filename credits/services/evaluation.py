@@ -69,7 +69,7 @@ def term_window(term: Term, policy: CompiledPolicy) -> TermWindow:
 UNMERGED_KINDS = (ContributionKind.REVIEW, ContributionKind.ISSUE)
 
 
-def _counted_at(kind: str, merged_at: dt.datetime | None, created_at: dt.datetime) -> dt.datetime | None:
+def counted_at(kind: str, merged_at: dt.datetime | None, created_at: dt.datetime) -> dt.datetime | None:
     """The instant that places a contribution in a term: the merge, or creation for unmerged kinds."""
     if merged_at is None and kind in UNMERGED_KINDS:
         return created_at
@@ -94,7 +94,7 @@ def _fact(row: dict) -> ContributionFacts:
         repository=row["repository__path"],
         repository_tier=row["repository__tier"],
         kind=row["kind"],
-        merged_at=_counted_at(row["kind"], row["merged_at"], row["created_at"]),
+        merged_at=counted_at(row["kind"], row["merged_at"], row["created_at"]),
         author_login=row["author_login"],
         author_external_id=str(row["author_external_id"]),
         author_is_bot=row["author_is_bot"],
@@ -306,32 +306,3 @@ def term_evaluate(
                                   actor=actor, result=result)
         report.outcomes[outcome] += 1
     return report
-
-
-def evaluation_targets(
-    *, contribution_ids: Iterable[int] = (), identity_ids: Iterable[int] = ()
-) -> dict[int, set[int]]:
-    """Which students to re-evaluate in which terms ({term id: student ids}) after contributions changed."""
-    from credits.models import Term  # local: keeps the import list above about evaluation itself
-    from credits.services.policies import NoPolicyForTerm
-
-    rows = Contribution.objects.none()
-    if contribution_ids:
-        rows = rows | Contribution.objects.filter(id__in=list(contribution_ids))
-    if identity_ids:
-        rows = rows | Contribution.objects.filter(identity_id__in=list(identity_ids))
-    columns = rows.values_list("identity__user_id", "kind", "merged_at", "created_at")
-    facts = [(user, _counted_at(kind, merged, made)) for user, kind, merged, made in columns]
-    facts = [(user, at) for user, at in facts if at is not None]
-    targets: dict[int, set[int]] = defaultdict(set)
-    if not facts:
-        return targets
-    for term in Term.objects.all():
-        try:
-            window = term_window(term, policy_of(policy_for_term(term=term)))
-        except NoPolicyForTerm:
-            continue  # nothing can be evaluated there until a policy is published
-        for user_id, merged_at in facts:
-            if window.starts_at <= merged_at < window.ends_at:
-                targets[term.id].add(user_id)
-    return targets

@@ -237,12 +237,7 @@ def overdue_work(*, max_age_minutes: int = 180) -> tuple[list[int], list[int]]:
     return repositories, identities
 
 
-def evaluation_after_sync(report: SyncReport) -> None:
-    """New contributions may change credit: let the rules engine re-evaluate the students concerned."""
-    if not report.contribution_ids:
-        return
-    try:
-        from credits.tasks_rules import enqueue_evaluation_after_sync
-    except ImportError:  # the rules engine is optional for a bare sync deployment
-        return
-    enqueue_evaluation_after_sync(contribution_ids=report.contribution_ids)
+def backfill_needed(*, identity_id: int) -> bool:
+    """True while a linked identity's backfill has not finished (never run, or cut short)."""
+    done = IdentitySyncState.objects.filter(identity_id=identity_id, last_status__in=["ok", "unlinked"]).exists()
+    return not done and ForgeIdentity.objects.filter(id=identity_id, unlinked_at__isnull=True).exists()

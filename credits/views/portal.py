@@ -5,17 +5,15 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from accounts.access import contributions_visible_to
-from credits import selectors
+from credits.selectors.contributions import own_contributions
+from credits.selectors.registry import registry_summary
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Landing page: public registry figures, and the signed-in student's own contributions."""
-    context = {"registry": selectors.registry_summary()}
+    context = {"registry": registry_summary()}
     if request.user.is_authenticated:
-        # Scoped in the query by role, then narrowed to the viewer's own work (as selectors.contributions_of was).
-        mine = contributions_visible_to(request.user).filter(identity__user_id=request.user.pk)
-        context["my_contributions"] = mine.order_by("-merged_at", "id")[:50]
+        context["my_contributions"] = own_contributions(request.user)[:50]
     return render(request, "credits/home.html", context)
 
 

@@ -7,6 +7,7 @@ from accounts.models import StudentProfile, User, Verification
 from accounts.platforms import SpecError, split_spec
 from accounts.services.identities import IdentityConflict, identity_link
 from credits.forges import ForgeError, client_for
+from credits.tasks import backfill_enqueue
 
 
 class Command(BaseCommand):
@@ -23,7 +24,6 @@ class Command(BaseCommand):
             student = StudentProfile.objects.select_related("user").get(student_id=student_id)
             actor = User.objects.get(username=by) if by else None
             forge_user = client_for(platform).get_user(login)
-            # identity_link enqueues the backfill once the link commits.
             linked = identity_link(user=student.user, platform=platform, external_id=forge_user.external_id,
                                    login=forge_user.login, via=Verification.OPERATOR, actor=actor)
         except StudentProfile.DoesNotExist:
@@ -34,4 +34,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         except ForgeError as exc:
             raise CommandError(f"{identity}: {exc.message}") from exc
-        self.stdout.write(f"linked {linked} (id {linked.external_id}) to {student}; backfill enqueued")
+        queued = backfill_enqueue(linked)
+        self.stdout.write(f"linked {linked} (id {linked.external_id}) to {student}"
+                          + ("; backfill enqueued" if queued else "; already backfilled"))

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from credits.models import PolicyVersion
 from credits.rules import PolicyError
-from credits.selectors_records import policy_diff
+from credits.selectors.policies import policy_diff
 from credits.services.policies import policy_publish, policy_validate
 
 

@@ -9,7 +9,8 @@ from accounts.models import ForgeIdentity, StudentProfile
 from accounts.platforms import Platform, SpecError, split_spec
 from credits.forges import ForgeError
 from credits.models import Repository
-from credits.services.sync import SyncReport, evaluation_after_sync, identity_backfill, repository_sync
+from credits.services.sync import SyncReport, identity_backfill, repository_sync
+from credits.tasks import evaluations_enqueue, sync_identity, sync_repository
 
 
 class Command(BaseCommand):
@@ -22,8 +23,6 @@ class Command(BaseCommand):
         parser.add_argument("--wait", action="store_true", help="run now, show progress and a final report")
 
     def handle(self, *args, platform=None, repository=None, student=None, wait=False, **options):
-        from credits.tasks import sync_identity, sync_repository
-
         jobs = self._jobs(platform, repository, student)
         if not jobs:
             raise CommandError("nothing to sync: no matching active repository or linked identity")
@@ -41,7 +40,7 @@ class Command(BaseCommand):
             except ForgeError as exc:
                 failures.append(f"{label}: {exc.message}")
                 continue
-            evaluation_after_sync(report)  # as the tasks do: new work is re-evaluated
+            evaluations_enqueue(contribution_ids=report.contribution_ids)  # as the tasks do: new work is re-evaluated
             total.merge(report)
         self._progress(len(jobs), len(jobs), "done")
         self.stdout.write("")

@@ -54,3 +54,16 @@ def publish(text: str | None = None):
 def merged(day: int, month: int = 10, year: int = 2026) -> dt.datetime:
     """Noon UTC on the given day (well inside a Shanghai day)."""
     return dt.datetime(year, month, day, 4, tzinfo=UTC)
+
+
+def two_terms_of_work():
+    """Autumn and spring terms under the simple policy, and one student's contribution merged in each."""
+    from tests.factories import ContributionFactory, ForgeIdentityFactory, RepositoryFactory
+
+    autumn_term, spring_term = autumn(), spring()
+    publish()
+    identity = ForgeIdentityFactory(login="lihua")
+    repo = RepositoryFactory(tier="standard")
+    a = ContributionFactory(identity=identity, repository=repo, merged_at=dt.datetime(2026, 10, 1, tzinfo=UTC))
+    b = ContributionFactory(identity=identity, repository=repo, merged_at=dt.datetime(2027, 4, 1, tzinfo=UTC))
+    return autumn_term, spring_term, identity, [a.id, b.id]

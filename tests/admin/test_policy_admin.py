@@ -9,9 +9,8 @@ from django.urls import reverse
 
 from credits.models import CreditRecord, PolicyVersion, Term
 from credits.services.evaluation import term_evaluate
+from tests.credits.services.rules_helpers import UTC, autumn, publish, simple_policy
 from tests.factories import ContributionFactory, RepositoryFactory, UserFactory
-
-from .rules_helpers import UTC, autumn, publish, simple_policy
 
 pytestmark = pytest.mark.django_db
 

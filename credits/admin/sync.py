@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .admin_base import ReadOnlyAdmin
-from .models import AuditEvent, Contribution, IdentitySyncState, Repository, SyncState
+from credits.admin.base import ReadOnlyAdmin
+from credits.models import AuditEvent, Contribution, IdentitySyncState, Repository, SyncState
 
 
 @admin.register(Repository)
@@ -48,5 +48,3 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ("action", "subject_type")
     search_fields = ("subject_id", "reason")
 
-
-from . import admin_rules  # noqa: E402,F401  (terms, policy versions and credit records: issue 5)

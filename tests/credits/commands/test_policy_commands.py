@@ -9,9 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from credits.models import CreditRecord, PolicyVersion, Term
+from tests.credits.services.rules_helpers import DEFAULT, UTC, autumn, publish, simple_policy
 from tests.factories import ContributionFactory, RepositoryFactory
-
-from .rules_helpers import DEFAULT, UTC, autumn, publish, simple_policy
 
 pytestmark = pytest.mark.django_db
 

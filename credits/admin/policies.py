@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from credits.admin_base import ReadOnlyAdmin
+from credits.admin.base import ReadOnlyAdmin
 from credits.models import CreditLine, CreditRecord, PolicyVersion, Term
-from credits.selectors_records import policy_diff
+from credits.selectors.policies import policy_diff
 from credits.services.policies import TermOverlap, term_check_dates, term_create, term_update
 
 

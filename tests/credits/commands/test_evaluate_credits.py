@@ -9,9 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from credits.models import CreditRecord
+from tests.credits.services.rules_helpers import UTC, autumn, publish
 from tests.factories import ContributionFactory, ForgeIdentityFactory, RepositoryFactory
-
-from .rules_helpers import UTC, autumn, publish
 
 pytestmark = pytest.mark.django_db
 

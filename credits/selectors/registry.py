@@ -1,13 +1,14 @@
-"""Reads for pages and commands, scoped by who is asking."""
+"""Reads of the registry and of merged work per student."""
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from .models import Contribution, Repository
+from accounts.access import contributions_visible_to
+from credits.models import Repository
 
 
 def registry_summary() -> list[dict]:
-    """Active repositories per platform with their merged contribution counts."""
+    """Active repositories per platform with their merged contribution counts (public figures)."""
     return list(
         Repository.objects.filter(active=True)
         .values("platform")
@@ -16,19 +17,10 @@ def registry_summary() -> list[dict]:
     )
 
 
-def contributions_of(user) -> QuerySet[Contribution]:
-    """A person's own contributions, newest merge first (never anyone else's)."""
+def merged_counts_by_student(viewer) -> QuerySet:
+    """Merged PR counts per student across platforms that `viewer` may see, for the demo summary and reports."""
     return (
-        Contribution.objects.filter(identity__user=user)
-        .select_related("repository", "identity")
-        .order_by("-merged_at", "id")
-    )
-
-
-def merged_counts_by_student() -> QuerySet:
-    """Merged PR counts per student across platforms, for the demo summary and reports."""
-    return (
-        Contribution.objects.filter(merged_at__isnull=False, duplicate_of__isnull=True)
+        contributions_visible_to(viewer).filter(merged_at__isnull=False, duplicate_of__isnull=True)
         .values("identity__user__student__student_id", "identity__user__student__name")
         .annotate(
             total=Count("id"),

@@ -8,9 +8,8 @@ import pytest
 from django.urls import reverse
 
 from credits.services.evaluation import term_evaluate
+from tests.credits.services.rules_helpers import UTC, autumn, publish
 from tests.factories import ContributionFactory, ForgeIdentityFactory, RepositoryFactory
-
-from .rules_helpers import UTC, autumn, publish
 
 pytestmark = pytest.mark.django_db
 

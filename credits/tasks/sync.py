@@ -1,24 +1,20 @@
-"""Thin Celery tasks: ids in, one service call; rate limits and transient faults become later retries."""
+"""Sync tasks: ids in, one sync service; rate limits and transient faults become later retries, never sleeps."""
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 
+from accounts.models import ForgeIdentity
 from credits.forges import ForgeError, ForgeRateLimited
 from credits.models import Repository
-from credits.services.sync import (
-    SyncReport,
-    evaluation_after_sync,
-    identity_backfill,
-    overdue_work,
-    repository_sync,
-)
+from credits.services.sync import SyncReport, backfill_needed, identity_backfill, overdue_work, repository_sync
+from credits.tasks.evaluation import evaluations_enqueue
 
 log = logging.getLogger(__name__)
 MAX_TRANSIENT_RETRIES = 8
-TASK_LIMITS = {"acks_late": True, "soft_time_limit": 25 * 60, "time_limit": 30 * 60}
 
 
 def _retry_or_give_up(task, exc: ForgeError, subject: str) -> dict:
@@ -46,27 +42,25 @@ def _run_sync(task, service, *, subject: str, gone: type[Exception], **ids) -> d
         return {"subject": subject, "error": "no longer exists"}
     except ForgeError as exc:
         return _retry_or_give_up(task, exc, subject)
-    evaluation_after_sync(report)
+    evaluations_enqueue(contribution_ids=report.contribution_ids)
     return _summary(report)
 
 
-@shared_task(bind=True, max_retries=None, **TASK_LIMITS)
+@shared_task(name="credits.tasks.sync_repository", bind=True, max_retries=None)
 def sync_repository(self, repository_id: int) -> dict:
     """Incrementally sync one registry repository."""
     return _run_sync(self, repository_sync, subject=f"repository {repository_id}", gone=Repository.DoesNotExist,
                      repository_id=repository_id)
 
 
-@shared_task(bind=True, max_retries=None, **TASK_LIMITS)
+@shared_task(name="credits.tasks.sync_identity", bind=True, max_retries=None)
 def sync_identity(self, identity_id: int) -> dict:
     """Backfill one newly linked identity's merged PRs into registry repositories."""
-    from accounts.models import ForgeIdentity
-
     return _run_sync(self, identity_backfill, subject=f"identity {identity_id}", gone=ForgeIdentity.DoesNotExist,
                      identity_id=identity_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(name="credits.tasks.sync_all_repositories")
 def sync_all_repositories() -> int:
     """Hourly fan-out: one sync task per active repository."""
     ids = list(Repository.objects.filter(active=True).values_list("id", flat=True))
@@ -75,7 +69,7 @@ def sync_all_repositories() -> int:
     return len(ids)
 
 
-@shared_task(acks_late=True)
+@shared_task(name="credits.tasks.sync_overdue_repositories")
 def sync_overdue_repositories(max_age_minutes: int = 180) -> int:
     """Sweep for lost tasks (a broker restart drops queued messages): re-enqueue what was left undone."""
     repositories, identities = overdue_work(max_age_minutes=max_age_minutes)
@@ -84,3 +78,15 @@ def sync_overdue_repositories(max_age_minutes: int = 180) -> int:
     for identity_id in identities:
         sync_identity.delay(identity_id)
     return len(repositories) + len(identities)
+
+
+def backfill_enqueue(identity: ForgeIdentity) -> bool:
+    """After a link commits, queue the identity's backfill unless one already finished; True when queued.
+
+    Celery's delay_on_commit, made robust: the committed link stands even when the broker is down or, run
+    eagerly (the embedded setup), the forge is; the failure is logged and `sync --student` redoes it.
+    """
+    if not backfill_needed(identity_id=identity.pk):
+        return False
+    transaction.on_commit(lambda: sync_identity.delay(identity.pk), robust=True)
+    return True

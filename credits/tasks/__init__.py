@@ -1,0 +1,25 @@
+"""Celery tasks, the edge of the system: each takes ids, calls one service, and enqueues what follows.
+
+Importing the package registers every task module, so `autodiscover_tasks` needs no CELERY_IMPORTS.
+Time limits and acks_late are set once, in settings (CELERY_TASK_TIME_LIMIT, CELERY_TASK_ACKS_LATE).
+"""
+from credits.tasks.evaluation import evaluate_open_terms, evaluate_students, evaluate_term, evaluations_enqueue
+from credits.tasks.sync import (
+    backfill_enqueue,
+    sync_all_repositories,
+    sync_identity,
+    sync_overdue_repositories,
+    sync_repository,
+)
+
+__all__ = [
+    "backfill_enqueue",
+    "evaluate_open_terms",
+    "evaluate_students",
+    "evaluate_term",
+    "evaluations_enqueue",
+    "sync_all_repositories",
+    "sync_identity",
+    "sync_overdue_repositories",
+    "sync_repository",
+]
