@@ -18,7 +18,7 @@ from tests.credits.sync_helpers import BASE, add_merged, link, register
 
 DEEPSEEK = "github:deepseek-ai/DeepSeek-V3"
 PADDLE = "github:PaddlePaddle/Paddle"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]  # the repository root, where manage.py and config/ are
 
 
 def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
