@@ -48,7 +48,7 @@ class Command(BaseCommand):
             self._wait(started)
             write("")
             report.registry_and_identities(write)
-            report.merged_per_student(write, seed.operator_seed())
+            report.merged_per_student(write, seeding.operator_seed())
             report.api_requests(write, sim.stats(), "backfill + first sync")
             sim.reset_stats()
             second = timezone.now()
