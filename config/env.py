@@ -38,3 +38,10 @@ def env_required(name: str) -> str:
     if not value:
         raise ImproperlyConfigured(f"{name} must be set when DEBUG is false")
     return value
+
+
+def env_email(name: str, default: str) -> dict[str, object]:
+    """Django's EMAIL_* settings from one URL in django-environ's forms (smtp+tls://, consolemail://, filemail://)."""
+    import environ
+
+    return environ.Env.email_url_config(os.environ.get(name) or default)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.providers.config import socialaccount_providers
 
-from .env import env_bool, env_list, env_required, env_str
+from .env import env_bool, env_email, env_list, env_required, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -201,14 +202,46 @@ SOCIALACCOUNT_QUERY_EMAIL = False
 SOCIALACCOUNT_AUTO_SIGNUP = False
 ACCOUNT_EMAIL_VERIFICATION = "none"
 
+# Mail (invitations, password resets): one URL in django-environ's forms; development prints to the console,
+# production must say where mail goes (a silently printed invitation reaches nobody).
+globals().update(env_email("EMAIL_URL", "consolemail://" if DEBUG else env_required("EMAIL_URL")))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Xuefen <xuefen@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = int(env_str("EMAIL_TIMEOUT", "20"))
+# The portal's public root for links in mail sent from commands (invite_users); pages use the request's host.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+# Invitation and password links stop working after this many days, and as soon as a password is set.
+PASSWORD_RESET_TIMEOUT = int(env_str("INVITATION_TIMEOUT_DAYS", "7")) * 24 * 3600
+
+# HTTPS as deployed: a TLS-terminating proxy (Caddy in docker-compose) in front of gunicorn.
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(env_str("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# "HEADER,value" the proxy sets on HTTPS requests, so redirects and OAuth callbacks are built as https://.
+# Trust it only behind a proxy that overwrites the header (the default in production, where the proxy is).
+_proxy_header = env_str("SECURE_PROXY_SSL_HEADER", "" if DEBUG else "HTTP_X_FORWARDED_PROTO,https")
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header.split(",", 1)) if "," in _proxy_header else None
+# The container's own health check speaks plain HTTP to 127.0.0.1: it must not be redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /healthz answers 503 when no sync of a forge succeeded for this long (hourly schedules; a day allows retries).
+HEALTHZ_SYNC_MAX_AGE_MINUTES = int(env_str("HEALTHZ_SYNC_MAX_AGE_MINUTES", "360"))
 
+# LOG_FORMAT=json: one JSON object a line with task, repository and request ids (config/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "config.logs.ContextFilter"}},
+    "formatters": {"json": {"()": "config.logs.JsonFormatter"},
+                   "text": {"format": "%(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"urllib3": {"level": "WARNING"}, "github": {"level": "WARNING"}},
 }
+# Celery workers keep this configuration (and its JSON lines) instead of installing their own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Department, RosterHint, StudentProfile, User
 from accounts.roles import Role, setup_roles
 from accounts.roster_csv import ParsedRoster, RosterError, RosterRow, parse_roster
+from accounts.services.departments import code_for, department_create
 from credits.services.audit import audit_record
 
 CHUNK = 500  # keeps IN (...) lists well under SQLite's parameter limit
@@ -27,6 +28,7 @@ class RosterResult:
     unchanged: int = 0
     hints: int = 0
     encoding: str = ""
+    departments_created: int = 0
 
     @property
     def rows(self) -> int:
@@ -150,21 +152,39 @@ def _store_hints(rows: list[RosterRow], handle_columns: tuple[str, ...]) -> int:
     return len(hints)
 
 
-def roster_validate(*, data: bytes) -> tuple[ParsedRoster, list[RosterError]]:
+def _missing_departments(rows: list[RosterRow], index: dict[str, Department]) -> dict[str, Department]:
+    """Unsaved departments for the roster's unknown department values (the first import creates them)."""
+    taken = {d.code.lower() for d in index.values()}
+    missing: dict[str, Department] = {}
+    for r in rows:
+        if r.department and _find_department(index, r.department) is None and r.department not in missing:
+            code = code_for(r.department, taken)
+            taken.add(code.lower())
+            missing[r.department] = Department(code=code, name=r.department)
+    return missing
+
+
+def roster_validate(*, data: bytes, create_departments: bool = False) -> tuple[ParsedRoster, list[RosterError]]:
     """Every problem in the file (file-level and database-level), sorted by line; no writes."""
     parsed = parse_roster(data)
     errors = list(parsed.errors)
     if parsed.candidates:
-        errors += _database_errors(parsed.candidates, _department_index())
+        index = _department_index()
+        if create_departments:
+            index |= _missing_departments(parsed.candidates, index)
+        errors += _database_errors(parsed.candidates, index)
     errors.sort(key=lambda e: e.line)
     return parsed, errors
 
 
-def roster_import(*, data: bytes, actor: User | None) -> RosterResult:
-    """Import a roster CSV: all rows apply or none; every bad row is reported by line number and reason."""
+def roster_import(*, data: bytes, actor: User | None, create_departments: bool = False) -> RosterResult:
+    """Import a roster CSV: all rows apply or none; every bad row is reported by line number and reason.
+
+    With `create_departments` (a first import), department values no department matches are created.
+    """
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
-        parsed, errors = roster_validate(data=data)
+        parsed, errors = roster_validate(data=data, create_departments=create_departments)
         if errors:
             audit_record(
                 actor=actor, action="roster_import_refused", subject_type="roster", subject_id=digest[:16],
@@ -172,7 +192,13 @@ def roster_import(*, data: bytes, actor: User | None) -> RosterResult:
                 data={"sha256": digest, "first_errors": [str(e) for e in errors[:20]]},
             )
             return RosterResult(applied=False, errors=errors, encoding=parsed.encoding)
+        created_departments = 0
+        if create_departments:
+            for dept in _missing_departments(parsed.rows, _department_index()).values():
+                department_create(code=dept.code, name=dept.name, actor=actor)
+                created_departments += 1
         result = _apply(parsed.rows, _department_index(), parsed.handle_columns)
+        result.departments_created = created_departments
         result.encoding = parsed.encoding
         audit_record(
             actor=actor, action="roster_import", subject_type="roster", subject_id=digest[:16],

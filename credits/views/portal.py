@@ -1,12 +1,13 @@
 """The portal's landing page and a health check."""
 from __future__ import annotations
 
-from django.db import connection
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from credits.selectors.contributions import own_contributions
 from credits.selectors.registry import registry_summary
+from credits.selectors import health as selectors_health
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -18,7 +19,17 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability for load balancers and compose health checks."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Database, broker and sync freshness per forge for load balancers and compose; 503 when any is bad."""
+    db_ok, db_detail = selectors_health.database_ok()
+    broker_ok, broker_detail = selectors_health.broker_ok()
+    forges = selectors_health.sync_freshness() if db_ok else []
+    healthy = db_ok and broker_ok and not any(f.stale for f in forges)
+    body = {
+        "status": "ok" if healthy else "fail",
+        "database": db_detail,
+        "broker": broker_detail,
+        "sync_max_age_minutes": settings.HEALTHZ_SYNC_MAX_AGE_MINUTES,
+        "forges": {f.platform: {"last_success": f.last_success.isoformat() if f.last_success else None,
+                                "age_minutes": f.age_minutes, "stale": f.stale} for f in forges},
+    }
+    return JsonResponse(body, status=200 if healthy else 503)

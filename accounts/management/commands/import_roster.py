@@ -13,13 +13,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", type=Path, help="roster CSV, UTF-8 (with or without BOM) or GB18030")
+        parser.add_argument("--create-departments", action="store_true",
+                            help="first import: create the departments the file names that do not exist yet")
 
-    def handle(self, *args, file: Path, **options) -> None:
+    def handle(self, *args, file: Path, create_departments: bool = False, **options) -> None:
         try:
             data = file.read_bytes()
         except OSError as exc:
             raise CommandError(f"cannot read {file}: {exc.strerror}") from exc
-        result = roster_import(data=data, actor=None)
+        result = roster_import(data=data, actor=None, create_departments=create_departments)
         if not result.applied:
             for error in result.errors:
                 self.stderr.write(f"{file}:{error.line}: {error.message}")
@@ -28,3 +30,5 @@ class Command(BaseCommand):
             f"{result.rows} students ({result.encoding}): {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged; {result.hints} unverified forge handles recorded"
         ))
+        if result.departments_created:
+            self.stdout.write(f"{result.departments_created} department(s) created; name them with import_departments")
