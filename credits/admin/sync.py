@@ -47,4 +47,3 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "actor", "action", "subject_type", "subject_id", "from_status", "to_status")
     list_filter = ("action", "subject_type")
     search_fields = ("subject_id", "reason")
-

@@ -25,13 +25,14 @@ _FACTORIES = {
 }
 
 
-def client_for(platform: str, *, token: str | None = None) -> ForgeClient:
-    """A client for `platform`, using the service-token pool unless a user token is given."""
+def client_for(platform: str, *, token: str | None = None, pool_tokens: list[str] | None = None) -> ForgeClient:
+    """A client for `platform`, using the service-token pool (`pool_tokens`, else the environment's) unless a
+    user token is given."""
     try:
         module_name, factory_name = _FACTORIES[platform].split(":")
     except KeyError:
         raise ForgeError(f"unknown platform {platform!r}", status=None) from None
-    return getattr(import_module(module_name), factory_name)(token=token)
+    return getattr(import_module(module_name), factory_name)(token=token, pool_tokens=pool_tokens)
 
 
 __all__ = [

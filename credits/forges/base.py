@@ -100,6 +100,10 @@ class BudgetTracking:
         """The budget the forge last reported for the token in use (unknown until it sends one)."""
         return self._rate
 
+    def token_in_use(self) -> str | None:
+        """The token of the last request (None: anonymous), so a 401 can be pinned on it."""
+        return getattr(self, "_token", None) or getattr(self, "token", None)
+
 
 class ForgeError(Exception):
     """A forge call failed; `permanent` errors are not retried, others may be after `retry_after` seconds."""

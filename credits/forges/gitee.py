@@ -243,9 +243,10 @@ class GiteeClient(BudgetTracking):
                     break
 
 
-def client_from_settings(*, token: str | None = None) -> GiteeClient:
+def client_from_settings(*, token: str | None = None, pool_tokens: list[str] | None = None) -> GiteeClient:
     """A client on GITEE_API_URL with the GITEE_TOKENS pool (shared per process, so budgets are remembered)."""
     from django.conf import settings
 
-    pool = shared_pool("gitee", settings.GITEE_API_URL, settings.FORGE_TOKENS.get("gitee") or ())
+    pool = shared_pool("gitee", settings.GITEE_API_URL, settings.FORGE_TOKENS.get("gitee") or ()
+                       if pool_tokens is None else pool_tokens)
     return GiteeClient(settings.GITEE_API_URL, token=token, pool=pool)

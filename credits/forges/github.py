@@ -220,9 +220,10 @@ def _pull_from_search(item: dict, repo_path: str) -> Pull:
     )
 
 
-def client_from_settings(*, token: str | None = None) -> GitHubClient:
+def client_from_settings(*, token: str | None = None, pool_tokens: list[str] | None = None) -> GitHubClient:
     """A GitHubClient configured from GITHUB_API_URL, GITHUB_TOKENS and the pacing setting."""
-    pool = shared_pool("github", settings.GITHUB_API_URL, settings.FORGE_TOKENS.get("github") or ())
+    pool = shared_pool("github", settings.GITHUB_API_URL, settings.FORGE_TOKENS.get("github") or ()
+                       if pool_tokens is None else pool_tokens)
     return GitHubClient(base_url=settings.GITHUB_API_URL, pool=pool, token=token,
                         seconds_between_requests=settings.GITHUB_SECONDS_BETWEEN_REQUESTS)
 

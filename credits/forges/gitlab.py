@@ -333,9 +333,10 @@ class GitLabClient(BudgetTracking):
                 yield pull
 
 
-def client_from_settings(*, token: str | None = None) -> GitLabClient:
+def client_from_settings(*, token: str | None = None, pool_tokens: list[str] | None = None) -> GitLabClient:
     """A client on GITLAB_URL with the GITLAB_TOKENS pool (shared per process, so budgets are remembered)."""
     from django.conf import settings
 
-    pool = shared_pool("gitlab", settings.GITLAB_URL, settings.FORGE_TOKENS.get("gitlab") or ())
+    pool = shared_pool("gitlab", settings.GITLAB_URL, settings.FORGE_TOKENS.get("gitlab") or ()
+                       if pool_tokens is None else pool_tokens)
     return GitLabClient(settings.GITLAB_URL, token=token, pool=pool)

@@ -5,6 +5,7 @@ from .policy import PolicyVersion, Term
 from .records import CreditLine, CreditRecord, LineOutcome, RecordKind, RecordStatus
 from .registry import Repository
 from .sync import IdentitySyncState, SyncState
+from .tokens import ServiceToken
 
 __all__ = [
     "AuditEvent",
@@ -18,6 +19,7 @@ __all__ = [
     "RecordKind",
     "RecordStatus",
     "Repository",
+    "ServiceToken",
     "SyncState",
     "Term",
 ]

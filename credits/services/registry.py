@@ -8,9 +8,10 @@ import yaml
 from django.db import transaction
 
 from accounts.platforms import SpecError, split_spec
-from credits.forges import ForgeError, ForgeRepo, client_for
+from credits.forges import ForgeError, ForgeRepo
 from credits.models import Repository, SyncState
 from credits.services.audit import audit_record
+from credits.services.forge_tokens import forge_client
 
 SHIPPED_REGISTRY = Path(__file__).resolve().parents[1] / "data" / "repositories.yaml"
 
@@ -34,7 +35,7 @@ def repository_resolve(spec: str) -> tuple[str, ForgeRepo]:
     if platform != "gitlab" and not path.isdigit() and path.count("/") != 1:
         raise SpecError(f"repository {spec!r}: a {platform} path is owner/name")
     try:
-        return platform, client_for(platform).get_repository(path)
+        return platform, forge_client(platform).get_repository(path)
     except ForgeError as exc:
         raise RegistryError(f"{spec}: {exc.message}") from exc
 

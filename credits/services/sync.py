@@ -9,8 +9,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import ForgeIdentity
-from credits.forges import ForgeClient, ForgeError, Pull, RepoRef, client_for
+from credits.forges import ForgeClient, ForgeError, Pull, RepoRef
 from credits.models import Contribution, IdentitySyncState, Repository, SyncState
+from credits.services.forge_tokens import forge_client, token_rejected
 
 from .contributions import contribution_from_pull, contributions_upsert
 
@@ -96,13 +97,14 @@ def repository_sync(*, repository_id: int, client: ForgeClient | None = None) ->
     repository = Repository.objects.get(pk=repository_id)
     state, _ = SyncState.objects.get_or_create(repository=repository)
     SyncState.objects.filter(pk=state.pk).update(last_started_at=timezone.now(), runs=F("runs") + 1)
-    client = client or client_for(repository.platform)
+    client = client or forge_client(repository.platform)
     report = SyncReport(subject=repository.spec)
     try:
         _walk(client, repository, state, report)
     except ForgeError as exc:
         report.requests_spent = client.requests_spent
         _finish(SyncState, state.pk, report, "error" if exc.permanent else "retrying", error=exc.message)
+        token_rejected(platform=repository.platform, client=client, error=exc)
         raise
     return report
 
@@ -160,7 +162,7 @@ def identity_backfill(*, identity_id: int, client: ForgeClient | None = None) ->
     state, _ = IdentitySyncState.objects.get_or_create(identity=identity)
     IdentitySyncState.objects.filter(pk=state.pk).update(last_started_at=timezone.now(), runs=F("runs") + 1)
     repositories = {r.path.lower(): r for r in Repository.objects.filter(platform=identity.platform, active=True)}
-    client = client or client_for(identity.platform)
+    client = client or forge_client(identity.platform)
     report = SyncReport(subject=str(identity))
     if identity.unlinked_at is not None:  # unlinked while its backfill waited in the queue
         _finish(IdentitySyncState, state.pk, report, "unlinked")
@@ -193,6 +195,7 @@ def identity_backfill(*, identity_id: int, client: ForgeClient | None = None) ->
     except ForgeError as exc:
         report.requests_spent = client.requests_spent
         _finish(IdentitySyncState, state.pk, report, "error" if exc.permanent else "retrying", error=exc.message)
+        token_rejected(platform=identity.platform, client=client, error=exc)
         raise
     report.requests_spent = client.requests_spent
     report.rate_remaining = client.rate_status().remaining

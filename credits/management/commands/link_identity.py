@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import StudentProfile, User, Verification
 from accounts.platforms import SpecError, split_spec
 from accounts.services.identities import IdentityConflict, identity_link
-from credits.forges import ForgeError, client_for
+from credits.forges import ForgeError
+from credits.services.forge_tokens import forge_client
 from credits.tasks import backfill_enqueue
 
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             platform, login = split_spec(identity, what="identity")
             student = StudentProfile.objects.select_related("user").get(student_id=student_id)
             actor = User.objects.get(username=by) if by else None
-            forge_user = client_for(platform).get_user(login)
+            forge_user = forge_client(platform).get_user(login)
             linked = identity_link(user=student.user, platform=platform, external_id=forge_user.external_id,
                                    login=forge_user.login, via=Verification.OPERATOR, actor=actor)
         except StudentProfile.DoesNotExist:

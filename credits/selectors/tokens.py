@@ -1,0 +1,37 @@
+"""What the operator's sync dashboard shows about service tokens: per forge, enabled, disabled and why."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+
+from credits.models import AuditEvent, ServiceToken
+from credits.models.tokens import token_fingerprint
+
+
+@dataclass(frozen=True)
+class TokenState:
+    """One token as the dashboard lists it (never the secret)."""
+
+    platform: str
+    label: str
+    source: str  # "admin" or "environment"
+    enabled: bool
+    fingerprint: str
+    disabled_reason: str = ""
+    disabled_at: datetime | None = None
+
+
+def service_token_states() -> list[TokenState]:
+    """Every stored token, and each forge's environment tokens (counted, never shown), ordered by forge."""
+    states = [TokenState(t.platform, t.label, "admin", t.enabled, t.fingerprint[:12], t.disabled_reason, t.disabled_at)
+              for t in ServiceToken.objects.order_by("platform", "label")]
+    rejected = dict(AuditEvent.objects.filter(action="service_token_rejected", subject_type="servicetoken")
+                    .values_list("subject_id", "reason"))
+    for platform, tokens in sorted(settings.FORGE_TOKENS.items()):
+        for n, token in enumerate(tokens, 1):
+            fingerprint = token_fingerprint(token)[:12]
+            states.append(TokenState(platform, f"{platform.upper()}_TOKENS #{n}", "environment",
+                                     fingerprint not in rejected, fingerprint, rejected.get(fingerprint, "")))
+    return sorted(states, key=lambda s: (s.platform, s.source, s.label))
