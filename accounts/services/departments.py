@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Department, User
 from accounts.org_csv import read_table
 from accounts.roster_csv import RosterError
+from accounts.services.org import department_save
 from credits.services.audit import audit_record
 
 COLUMNS = ("code", "name_zh", "name_en")
@@ -88,10 +89,10 @@ def departments_import(*, data: bytes, actor: User | None) -> ImportResult:
                                   actor=actor)
                 result.created += 1
             elif (dept.name, dept.name_en) != (values["name_zh"], values["name_en"]):
-                before = f"{dept.name} / {dept.name_en}"
-                Department.objects.filter(pk=dept.pk).update(name=values["name_zh"], name_en=values["name_en"])
-                audit_record(action="department_update", subject=dept, actor=actor,
-                             reason=f"{before} -> {values['name_zh']} / {values['name_en']}")
+                changed = [f for f, v in (("name", values["name_zh"]), ("name_en", values["name_en"]))
+                           if getattr(dept, f) != v]
+                dept.name, dept.name_en = values["name_zh"], values["name_en"]
+                department_save(department=dept, actor=actor, changed_fields=changed)
                 result.updated += 1
             else:
                 result.unchanged += 1
@@ -103,11 +104,9 @@ def departments_import(*, data: bytes, actor: User | None) -> ImportResult:
 
 
 def department_create(*, code: str, name: str, name_en: str = "", actor: User | None) -> Department:
-    """Create one department with its audit row."""
-    with transaction.atomic():
-        dept = Department.objects.create(code=code, name=name, name_en=name_en)
-        audit_record(action="department_create", subject=dept, actor=actor, reason=f"{code} {name}")
-    return dept
+    """Create one department with its audit row (the admin's service: one way to write a department)."""
+    return department_save(department=Department(code=code, name=name, name_en=name_en), actor=actor,
+                           changed_fields=("code", "name", "name_en"))
 
 
 def code_for(value: str, taken: set[str]) -> str:

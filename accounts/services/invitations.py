@@ -18,7 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.backends import resolve_login
-from accounts.models import User
+from accounts.models import Mandate, User
 from credits.models import AuditEvent
 from credits.services.audit import audit_record
 
@@ -91,8 +91,6 @@ def invitees(*, role: str | None = None, department: str | None = None, only_new
     if role:
         users = users.filter(groups__name=role)
     if department:
-        from accounts.models import Mandate
-
         reviewers = Mandate.objects.filter(department__code=department).values("user_id")
         users = users.filter(Q(student__department__code=department) | Q(pk__in=reviewers))
     if only_new:

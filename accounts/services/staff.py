@@ -12,7 +12,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Department, StudentProfile, User
+from accounts.models import DEFAULT_STAGE, Department, Mandate, StudentProfile, User
 from accounts.org_csv import read_table
 from accounts.roles import Role, roles_of
 from accounts.roster_csv import RosterError
@@ -47,7 +47,7 @@ def _stage_keys(stages) -> set[str]:
 
 def known_stages() -> set[str]:
     """Stage keys a mandate may name: the department stage, every published policy's, the shipped default's."""
-    keys = {"department"}
+    keys = {DEFAULT_STAGE}
     for stages in PolicyVersion.objects.values_list("approval_stages", flat=True):
         keys |= _stage_keys(stages)
     try:
@@ -77,7 +77,9 @@ def _line_problems(values: dict[str, str], stages: set[str], depts: dict[str, De
     elif role not in {r.value for r in STAFF_ROLES}:
         problems.append(_("unknown role '%(role)s' (reviewer, registrar or operator)") % {"role": values["role"]})
     stage = values["stage"]
-    if role == Role.REVIEWER and not stage:
+    if role != Role.REVIEWER and (stage or values["department"]):
+        problems.append(_("stage and department apply to reviewers only"))
+    elif role == Role.REVIEWER and not stage:
         problems.append(_("a reviewer needs a stage (one of %(stages)s)") % {"stages": ", ".join(sorted(stages))})
     elif stage and stage not in stages:
         problems.append(_("unknown stage '%(stage)s' (one of %(stages)s)")
@@ -125,10 +127,8 @@ def _holds(user: User, line: StaffLine) -> bool:
     """True when the user already has the line's role and (for a stage) every mandate it names."""
     if line.role.value not in roles_of(user):
         return False
-    if line.stage is None:
+    if line.role is not Role.REVIEWER:
         return True
-    from accounts.models import Mandate
-
     held = set(Mandate.objects.filter(user=user, stage=line.stage).values_list("department_id", flat=True))
     wanted = {d.pk for d in line.departments} or {None}
     return wanted <= held

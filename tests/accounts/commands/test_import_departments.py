@@ -39,7 +39,7 @@ def test_departments_are_created_from_each_encoding(tmp_path, encoding):
     assert "2 created" in out
     assert dict(Department.objects.values_list("code", "name")) == {"cs": "计算机学院", "math": "数学学院"}
     assert Department.objects.get(code="cs").name_en == "Computer Science"
-    assert AuditEvent.objects.filter(action="department_create").count() == 2
+    assert AuditEvent.objects.filter(action="department_save", data__created=True).count() == 2
     assert AuditEvent.objects.filter(action="departments_import").count() == 1
 
 
@@ -50,7 +50,7 @@ def test_rerunning_changes_nothing_and_a_renamed_line_updates(tmp_path):
     out = run(write(tmp_path, GOOD.replace("Mathematics", "Mathematical Sciences")))
     assert "0 created, 1 updated, 1 unchanged" in out
     assert Department.objects.get(code="math").name_en == "Mathematical Sciences"
-    assert AuditEvent.objects.filter(action="department_update").count() == 1
+    assert AuditEvent.objects.filter(action="department_save", data__created=False).count() == 1
 
 
 def test_bad_lines_are_each_reported_and_nothing_is_written(tmp_path, capsys):
@@ -103,7 +103,7 @@ def test_roster_create_departments_makes_the_missing_ones_once(tmp_path, capsys)
     assert StudentProfile.objects.get(student_id="2026003").department.name == "数学学院"
     call_command("import_roster", str(roster), "--create-departments")
     assert Department.objects.count() == 3
-    assert AuditEvent.objects.filter(action="department_create").count() == 2
+    assert AuditEvent.objects.filter(action="department_save", data__created=True).count() == 2
 
 
 def test_roster_with_errors_creates_no_department_either(tmp_path):
