@@ -1,7 +1,7 @@
 """The registry of eligible repositories: add one, or load a file of them all-or-nothing."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -61,12 +61,49 @@ def tier_check(tier: str, *, where: str) -> None:
                             " publish a policy that weights it first")
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What add_repository did: a new entry, changes to an existing one (field: (before, after)), or nothing."""
+
+    repository: Repository
+    created: bool
+    changes: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
 @transaction.atomic
-def repository_add(*, spec: str, tier: str = "standard", actor=None, mirror_of: str = "") -> Repository:
-    """Register (or re-activate and re-tier) a repository; path and numeric id come from the forge."""
-    tier_check(tier, where=spec)
+def repository_add(*, spec: str, tier: str | None = None, actor=None, mirror_of: str | None = None) -> Repository:
+    """Register a repository, or change an existing entry only in what is given; path and id come from the forge."""
+    return repository_register(spec=spec, tier=tier, actor=actor, mirror_of=mirror_of).repository
+
+
+@transaction.atomic
+def repository_register(*, spec: str, tier: str | None = None, actor=None,
+                        mirror_of: str | None = None) -> Registration:
+    """The entry, whether it is new, and what changed on an existing one (field: (before, after)).
+
+    On an existing entry nothing changes unless `tier` or `mirror_of` is given ("" or "none" unlinks a mirror).
+    """
+    if tier is not None:
+        tier_check(tier, where=spec)
     platform, forge_repo = repository_resolve(spec)
-    return _save(platform, forge_repo, tier=tier, actor=actor, mirror_of=_find(mirror_of) if mirror_of else None)
+    source = _find(mirror_of) if mirror_of and mirror_of.lower() != "none" else None
+    existing = Repository.objects.select_for_update().filter(platform=platform,
+                                                             external_id=forge_repo.external_id).first()
+    if existing is None:
+        repository = _save(platform, forge_repo, tier=tier or "standard", actor=actor, mirror_of=source)
+        return Registration(repository, created=True)
+    wanted = {"path": forge_repo.path, "active": True,
+              "tier": existing.tier if tier is None else tier,
+              "mirror_of": existing.mirror_of if mirror_of is None else source}
+    changes = {f: (_shown(getattr(existing, f)), _shown(v)) for f, v in wanted.items() if getattr(existing, f) != v}
+    if not changes:
+        return Registration(existing, created=False)
+    repository = _save(platform, forge_repo, tier=wanted["tier"], actor=actor, mirror_of=wanted["mirror_of"])
+    return Registration(repository, created=False, changes=changes)
+
+
+def _shown(value) -> str:
+    return value.spec if isinstance(value, Repository) else ("" if value is None else str(value))
 
 
 def _find(spec: str) -> Repository:

@@ -199,3 +199,18 @@ def test_sync_wait_has_new_contributions_evaluated_like_the_tasks_do(sim, eager_
         run("sync", "--wait")
 
     assert CreditRecord.objects.filter(term__code="2026-spring").count() == 1
+
+
+def test_add_repository_again_changes_nothing_unless_told_and_says_what_changed(sim):
+    run("add_repository", "github:QwenLM/Qwen3", "--tier", "core")
+    repository = Repository.objects.get()
+    events = AuditEvent.objects.filter(subject_id=str(repository.pk)).count()
+
+    output = run("add_repository", "github:QwenLM/Qwen3")
+    assert "nothing changed" in output
+    assert Repository.objects.get().tier == "core"
+    assert AuditEvent.objects.filter(subject_id=str(repository.pk)).count() == events
+
+    output = run("add_repository", "github:QwenLM/Qwen3", "--tier", "standard")
+    assert "updated github:QwenLM/Qwen3: tier core -> standard" in output
+    assert AuditEvent.objects.filter(action="repository_update", subject_id=str(repository.pk)).count() == 1
