@@ -12,7 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("spec")
-        parser.add_argument("--tier", default=None, help="tier (a new entry: standard); an existing entry keeps its own")
+        parser.add_argument("--tier", default=None, help="tier (new entry: standard); an existing entry keeps its own")
         parser.add_argument("--mirror-of", default=None,
                             help="SPEC of the registered repository this one mirrors ('none' unlinks)")
 

@@ -1,8 +1,10 @@
 """manage.py sync [--platform P] [--repository SPEC] [--student ID] [--wait]: enqueue or run a sync."""
 from __future__ import annotations
 
-import sys
+import logging
+from contextlib import contextmanager
 
+from celery import current_app
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import ForgeIdentity, StudentProfile
@@ -11,6 +13,25 @@ from credits.forges import ForgeError
 from credits.models import Repository
 from credits.services.sync import SyncReport, identity_backfill, repository_sync
 from credits.tasks import evaluations_enqueue, sync_identity, sync_repository
+
+
+@contextmanager
+def held_logs():
+    """Collect WARNING and worse log lines instead of printing them; quieter ones are dropped meanwhile."""
+    lines: list[str] = []
+
+    class _Hold(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                lines.append(f"{record.levelname} {record.name}: {record.getMessage()}")
+
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers = [_Hold()]
+    try:
+        yield lines
+    finally:
+        root.handlers = saved
 
 
 class Command(BaseCommand):
@@ -29,25 +50,38 @@ class Command(BaseCommand):
         if not wait:
             for kind, pk, _ in jobs:
                 (sync_repository if kind == "repository" else sync_identity).delay(pk)
-            self.stdout.write(f"enqueued {len(jobs)} sync task(s)")
+            if current_app.conf.task_always_eager:  # no broker: .delay() ran each one right here
+                self.stdout.write(f"ran {len(jobs)} sync{'s' if len(jobs) != 1 else ''} (no broker: in this process)")
+            else:
+                self.stdout.write(f"enqueued {len(jobs)} sync task(s)")
             return
-        total, failures = SyncReport(subject="total", not_modified=True), []
-        for done, (kind, pk, label) in enumerate(jobs, start=1):
-            self._progress(done - 1, len(jobs), label)
-            try:
-                report = (repository_sync(repository_id=pk) if kind == "repository"
-                          else identity_backfill(identity_id=pk))
-            except ForgeError as exc:
-                failures.append(f"{label}: {exc.message}")
-                continue
-            evaluations_enqueue(contribution_ids=report.contribution_ids)  # as the tasks do: new work is re-evaluated
-            total.merge(report)
-        self._progress(len(jobs), len(jobs), "done")
-        self.stdout.write("")
-        self.stdout.write(
-            f"PRs seen: {total.pulls_seen}  stored: {total.stored}  requests spent: {total.requests_spent}  "
-            f"rate limit left: {'unknown' if total.rate_remaining is None else total.rate_remaining}"
-        )
+        per_forge: dict[str, SyncReport] = {}
+        failures: list[str] = []
+        # Log lines (the services', the forge clients') would cut the progress bar: hold them until it ends.
+        with held_logs() as held:
+            for done, (kind, pk, label) in enumerate(jobs, start=1):
+                self._progress(done - 1, len(jobs), label)
+                try:
+                    report = (repository_sync(repository_id=pk) if kind == "repository"
+                              else identity_backfill(identity_id=pk))
+                except ForgeError as exc:
+                    failures.append(f"{label}: {exc.message}")
+                    continue
+                evaluations_enqueue(contribution_ids=report.contribution_ids)  # as the tasks do
+                per_forge.setdefault(label.split(":", 1)[0], SyncReport(subject="total")).merge(report)
+            self._progress(len(jobs), len(jobs), "done", final=True)
+        for line in held:
+            self.stderr.write(line)
+        self._report(per_forge, len(jobs), failures)
+
+    def _report(self, per_forge: dict[str, SyncReport], ran: int, failures: list[str]) -> None:
+        """One line per forge (PRs, requests spent, budget left), then how many syncs ran."""
+        for forge, total in sorted(per_forge.items()):
+            left = "unknown" if total.rate_remaining is None else total.rate_remaining
+            self.stdout.write(f"{forge:<7} PRs seen: {total.pulls_seen}  stored: {total.stored}  "
+                              f"requests spent: {total.requests_spent}  rate limit left: {left}")
+        self.stdout.write(f"ran {ran} sync{'s' if ran != 1 else ''}"
+                          f"{f', {len(failures)} failed' if failures else ''}")
         if failures:
             raise CommandError("some syncs failed:\n  " + "\n  ".join(failures))
 
@@ -76,10 +110,13 @@ class Command(BaseCommand):
             repositories = repositories.filter(platform=platform)
         return [("repository", r.pk, r.spec) for r in repositories]
 
-    def _progress(self, done: int, total: int, label: str) -> None:
+    def _progress(self, done: int, total: int, label: str, *, final: bool = False) -> None:
+        """Redraw the bar in place on a terminal; elsewhere (a log, a pipe) print only the finished bar."""
+        tty = self.stdout.isatty()
+        if not (tty or final):
+            return
         width = 30
         filled = width * done // max(total, 1)
-        stream = self.stdout
-        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label[:50]:<50}", ending="")
-        if hasattr(sys.stdout, "flush"):
-            stream.flush()
+        bar = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label[:50]}"
+        self.stdout.write(f"\r{bar:<90}" if tty else bar, ending="\n" if final else "")
+        self.stdout.flush()

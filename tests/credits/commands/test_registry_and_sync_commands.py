@@ -214,3 +214,22 @@ def test_add_repository_again_changes_nothing_unless_told_and_says_what_changed(
     output = run("add_repository", "github:QwenLM/Qwen3", "--tier", "standard")
     assert "updated github:QwenLM/Qwen3: tier core -> standard" in output
     assert AuditEvent.objects.filter(action="repository_update", subject_id=str(repository.pk)).count() == 1
+
+
+def test_sync_wait_prints_one_bar_a_line_per_forge_and_how_many_ran(sim, caplog):
+    link(sim, "wangxm")
+    register(sim, "github:deepseek-ai/DeepSeek-V3")
+
+    output = run("sync", "--wait")
+
+    lines = output.splitlines()
+    assert lines[0].startswith("[##############################] 1/1 done")
+    assert lines[1].startswith("github  PRs seen: 4")
+    assert lines[-1] == "ran 1 sync"
+    assert "\r" not in output  # not a terminal: no redrawn bar
+
+
+def test_sync_without_a_broker_says_it_ran_the_syncs(sim, eager_tasks):
+    link(sim, "wangxm")
+    register(sim, "github:deepseek-ai/DeepSeek-V3")
+    assert "ran 1 sync (no broker" in run("sync")
