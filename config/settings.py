@@ -136,7 +136,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 # Celery: without a broker, tasks run eagerly in-process (the embedded setup).
 # The in-memory transport (not Celery's amqp:// default) backs an in-process worker when one is started.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "memory://"
+# "memory://localhost/" rather than "memory://": kombu warns "No hostname was supplied" for a bare scheme.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not env_str("CELERY_BROKER_URL")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None

@@ -100,7 +100,7 @@ def celery_worker(transactional_db):
     saved = {k: app.conf[k] for k in ("task_always_eager", "task_default_queue")}
     if not using_redis():
         require_service(not IN_CI, "Redis (CELERY_BROKER_URL)")
-        app.conf.broker_url = "memory://"
+        app.conf.broker_url = "memory://localhost/"  # a bare scheme makes kombu warn "No hostname was supplied"
     # A producer pool built by an earlier .delay() still points at the broker of that time (amqp:// by default):
     # drop it, or this test's tasks are published where the worker never looks.
     app.amqp._producer_pool = None

@@ -35,7 +35,7 @@ def celery_worker():
     from config.celery import app
 
     app.conf.task_always_eager = False
-    app.conf.broker_url = "memory://"
+    app.conf.broker_url = "memory://localhost/"  # a bare scheme makes kombu warn "No hostname was supplied"
     with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
                       shutdown_timeout=30) as worker:
         yield worker

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from credits.models import PolicyVersion
 from credits.rules import PolicyError
@@ -33,9 +35,16 @@ class Command(BaseCommand):
         self._file(action, options["file"])
 
     def _list(self) -> None:
-        for v in PolicyVersion.objects.order_by("effective_from", "id"):
-            self.stdout.write(f"{v.version}\t{v.effective_from}..{v.effective_until or 'open'}\t{v.course_code}\t"
-                              f"{v.published_at:%Y-%m-%d %H:%M}\t{v.source_name}")
+        """Each version with the day it really ends (its own end, else the day before the next one starts)
+        and its publication time in the configured time zone."""
+        versions = list(PolicyVersion.objects.order_by("effective_from", "id"))
+        zone = timezone.get_current_timezone_name()
+        self.stdout.write(f"version\teffective\tcourse\tpublished ({zone})\tsource")
+        for v, following in zip(versions, [*versions[1:], None], strict=True):
+            ends = v.effective_until or (following.effective_from - timedelta(days=1) if following else None)
+            published = timezone.localtime(v.published_at)
+            self.stdout.write(f"{v.version}\t{v.effective_from}..{ends or 'open'}\t{v.course_code}\t"
+                              f"{published:%Y-%m-%d %H:%M %Z}\t{v.source_name}")
 
     def _diff(self, old: str, new: str) -> None:
         versions = {v.version: v for v in PolicyVersion.objects.filter(version__in=[old, new])}

@@ -115,7 +115,21 @@ def test_list_and_diff_show_published_versions():
     publish(simple_policy("v1", "2026-08-01", until="2027-07-31"))
     publish(simple_policy("v2", "2027-08-01").replace("maturation_days: 7", "maturation_days: 14"))
     out, _ = run("policy", "list")
-    assert out.splitlines()[0].startswith("v1\t2026-08-01..2027-07-31\tAI101")
+    assert out.splitlines()[1].startswith("v1\t2026-08-01..2027-07-31\tAI101")
     out, _ = run("policy", "diff", "v1", "v2")
     assert "maturation_days: 7 -> 14" in out and "effective_until: '2027-07-31' -> None" in out
     assert "no published version v9" in refused("policy", "diff", "v1", "v9")[0]
+
+
+def test_list_shows_the_computed_end_and_local_publication_times():
+    publish(simple_policy("v1", "2026-08-01"))
+    publish(simple_policy("v2", "2027-08-01").replace("maturation_days: 7", "maturation_days: 14"))
+    out, _ = run("policy", "list")
+    header, first, second = out.splitlines()
+    assert header.split("\t")[3] == "published (Asia/Shanghai)"
+    assert first.startswith("v1\t2026-08-01..2027-07-31\t")  # ends the day before v2 starts
+    assert second.startswith("v2\t2027-08-01..open\t")
+    published = PolicyVersion.objects.get(version="v1").published_at
+    from django.utils import timezone
+
+    assert f"{timezone.localtime(published):%Y-%m-%d %H:%M} CST" in first
