@@ -42,3 +42,13 @@ def api_requests(write, stats: dict, label: str) -> None:
     for platform, figures in sorted((stats.get("platforms") or {}).items()):
         write(f"  {platform:<7} requests {figures.get('requests', 0):>6}   304 not modified "
               f"{figures.get('not_modified', 0):>5}   rate-limit cost {figures.get('budget_spent', 0):>6}")
+
+
+def invitation_link(write, student_id: str, base_url: str) -> None:
+    """One set-password link, as invite_users would email it (it works once, then the password is set)."""
+    from accounts.models import StudentProfile
+    from accounts.services.invitations import invitation_url
+
+    user = StudentProfile.objects.select_related("user").get(student_id=student_id).user
+    write(f"Invitation link for student {student_id} (as invite_users emails it; works once): "
+          f"{invitation_url(user=user, base_url=base_url)}")

@@ -11,6 +11,7 @@ import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import User
 from credits.models import AuditEvent
@@ -105,7 +106,7 @@ def test_a_refusing_mail_server_is_reported_with_exit_status_and_audit(settings)
 def test_a_person_without_email_is_a_reported_failure():
     roster_student(email="")
     err = StringIO()
-    with pytest.raises(CommandError):
+    with translation.override("en"), pytest.raises(CommandError):
         call_command("invite_users", stdout=StringIO(), stderr=err)
     assert "no email address" in err.getvalue()
 
@@ -150,3 +151,26 @@ def test_a_user_who_set_a_password_signs_in_with_the_student_id(client):
     response = client.post(reverse("login"), {"username": "2026001", "password": "a-Long-pass-2026"})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(User.objects.get(pk=profile.user.pk).pk)
+
+
+def test_role_and_department_choose_who_is_invited():
+    from accounts.roles import Role
+    from accounts.services.roles import role_grant
+    from tests.factories import DepartmentFactory, UserFactory
+
+    cs, math = DepartmentFactory(code="cs"), DepartmentFactory(code="math")
+    a = roster_student("2026001", "a@example.edu")
+    a.department = cs
+    a.save()
+    b = roster_student("2026002", "b@example.edu")
+    b.department = math
+    b.save()
+    reviewer = UserFactory(username="zhang", email="zhang@example.edu")
+    role_grant(user=reviewer, role=Role.REVIEWER, actor=None, departments=[cs], stage="department")
+    call_command("invite_users", "--department", "cs", stdout=StringIO())
+    assert sorted(m.to[0] for m in mail.outbox) == ["a@example.edu", "zhang@example.edu"]
+    mail.outbox.clear()
+    call_command("invite_users", "--role", "reviewer", stdout=StringIO())
+    assert [m.to for m in mail.outbox] == [["zhang@example.edu"]]
+    with pytest.raises(CommandError, match="unknown department"):
+        call_command("invite_users", "--department", "nosuch", stdout=StringIO())

@@ -56,6 +56,8 @@ class Command(BaseCommand):
             self._wait(second, identities=False)
             report.api_requests(write, sim.stats(), "second hourly sync, nothing new: every list answered 304")
             credit.credit_seed_and_evaluate(write)
+            report.invitation_link(write, seeding.students_of(world)[-1].student["student_id"],
+                                   f"http://127.0.0.1:{port}")
             if no_serve:
                 sim.stop()
                 return
