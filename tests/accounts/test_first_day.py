@@ -60,3 +60,9 @@ def test_first_day_from_an_empty_database_to_a_signed_in_student(sim, client, tm
     signed_in = client.post(reverse("login"), {"username": "2026001", "password": "Xuefen-first-day-26"}, follow=True)
     assert signed_in.wsgi_request.user.username == "2026001"
     assert client.get(reverse("my_credit")).status_code == 200
+
+
+def test_readme_gives_the_exact_oauth_callback_of_each_forge():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for provider in ("github", "gitee", "gitlab"):
+        assert f"https://xuefen.example.edu.cn{reverse(f'{provider}_callback')}" in readme
