@@ -5,9 +5,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from credits.selectors import health as selectors_health
 from credits.selectors.contributions import own_contributions
 from credits.selectors.registry import registry_summary
-from credits.selectors import health as selectors_health
 
 
 def home(request: HttpRequest) -> HttpResponse:
