@@ -32,6 +32,11 @@ class ImportResult:
     unchanged: int = 0
     encoding: str = ""
 
+    @property
+    def rows(self) -> int:
+        """Lines the file applied."""
+        return self.created + self.updated + self.unchanged
+
 
 def _row_problems(values: dict[str, str]) -> list[str]:
     problems = []

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -11,29 +11,18 @@ from django.utils.translation import gettext as _
 from accounts.models import Department, RosterHint, StudentProfile, User
 from accounts.roles import Role, setup_roles
 from accounts.roster_csv import ParsedRoster, RosterError, RosterRow, parse_roster
-from accounts.services.departments import code_for, department_create
+from accounts.services.departments import ImportResult, code_for, department_create
 from credits.services.audit import audit_record
 
 CHUNK = 500  # keeps IN (...) lists well under SQLite's parameter limit
 
 
 @dataclass
-class RosterResult:
-    """What an import did, or (applied=False) every reason it did nothing."""
+class RosterResult(ImportResult):
+    """What a roster import did (the organisation imports' counts, plus hints and departments it created)."""
 
-    applied: bool
-    errors: list[RosterError] = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
     hints: int = 0
-    encoding: str = ""
     departments_created: int = 0
-
-    @property
-    def rows(self) -> int:
-        """Students in the file."""
-        return self.created + self.updated + self.unchanged
 
 
 def _chunks(items: list, size: int = CHUNK):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from accounts.models import Department, StudentProfile
 from credits.models import AuditEvent
@@ -11,12 +10,6 @@ from tests.factories import DepartmentFactory
 
 pytestmark = pytest.mark.django_db
 GOOD = "code,name_zh,name_en\ncs,计算机学院,Computer Science\nmath,数学学院,Mathematics\n"
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 def write(tmp_path, text: str, encoding: str = "utf-8"):

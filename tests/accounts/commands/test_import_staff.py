@@ -5,26 +5,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from accounts.models import Mandate, User
 from accounts.roles import roles_of
 from credits.models import AuditEvent
-from tests.factories import DepartmentFactory, student
+from tests.factories import student
 
 pytestmark = pytest.mark.django_db
 HEADER = "username,name,email,role,stage,department"
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def departments():
-    return DepartmentFactory(code="cs", name="计算机学院"), DepartmentFactory(code="math", name="数学学院")
 
 
 def write(tmp_path, *lines: str, encoding: str = "utf-8"):
