@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.platforms import Platform
@@ -41,7 +42,9 @@ class Contribution(models.Model):
     raw = models.JSONField(default=dict, blank=True)
     # Set when the same change was already counted on another forge (a mirror).
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
-    duplicate_reason = models.CharField(max_length=255, blank=True)
+    duplicate_reason = models.CharField(max_length=255, blank=True)  # English, for the admin and the audit log
+    # What matched, so the page can say it in the reader's language: see duplicate_reason_text.
+    duplicate_evidence = models.JSONField(default=dict, blank=True)
     first_seen_at = models.DateTimeField(auto_now_add=True)
     synced_at = models.DateTimeField(auto_now=True)
 
@@ -56,8 +59,37 @@ class Contribution(models.Model):
         return f"{self.repository.spec}#{self.number}"
 
     @property
+    def duplicate_reason_display(self) -> str:
+        """Why this copy does not count, in the active language (the stored English text for older rows)."""
+        return duplicate_reason_text(self.duplicate_evidence) if self.duplicate_evidence else self.duplicate_reason
+
+    @property
     def changed_lines(self) -> int | None:
         """Additions plus deletions, or None until the detail has been fetched."""
         if self.additions is None or self.deletions is None:
             return None
         return self.additions + self.deletions
+
+
+def _gap_text(seconds: int) -> str:
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if minutes < 1:
+        return gettext("less than a minute")
+    if minutes < 120:
+        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    if hours < 48:
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+
+
+def duplicate_reason_text(evidence: dict) -> str:
+    """The sentence naming the signal that made a copy: a shared commit, or the same title and author."""
+    near = evidence.get("via") or evidence.get("as", "?")
+    if evidence.get("signal") == "commit":
+        text = gettext("same commit %(sha)s as %(target)s") % {"sha": evidence.get("sha", "")[:12], "target": near}
+    else:
+        text = gettext("same title and author, merged %(gap)s apart, as %(target)s") % {
+            "gap": _gap_text(int(evidence.get("seconds", 0))), "target": near}
+    if evidence.get("via"):
+        text = gettext("%(reason)s, itself a copy of %(target)s") % {"reason": text, "target": evidence.get("as")}
+    return text

@@ -8,7 +8,7 @@ from django.db import transaction
 from credits.forges.base import Pull
 from credits.models import Contribution, ContributionKind, Repository
 
-# Fields a re-sync refreshes. Ours are never overwritten (duplicate_of/duplicate_reason/first_seen_at), and
+# Fields a re-sync refreshes. Ours are never overwritten (duplicate_*/first_seen_at), and
 # neither is `identity`: a contribution stays with the person who held the account when it was stored, even
 # after they unlink and someone else links that forge account.
 FORGE_FIELDS = [

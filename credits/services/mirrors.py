@@ -4,24 +4,24 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import translation
 
 from credits.models import Contribution, Repository
 from credits.services.audit import audit_record
+from credits.models.contributions import duplicate_reason_text
+from credits.services.mirror_matching import CopyRow, Decision, match_copies
 
-# A copy on a mirror carries no shared SHA when the mirror re-applied the patch; then the same person,
-# the same title and merges this close together identify it.
-MIRROR_WINDOW = timedelta(days=30)
 CHUNK = 500  # ids/SHAs per IN (...) clause, well under SQLite's variable limit
 MAX_ROUNDS = 5  # closure rounds: copies of copies are rare, a chain longer than this is not followed
 # Every marking run takes this PostgreSQL advisory lock, so two syncs finishing together (one per forge)
 # cannot each miss the other's freshly stored copy.
 LOCK_KEY = zlib.crc32(b"xuefen.credits.mirrors")
 FIELDS = ("id", "platform", "external_id", "number", "repository_id", "identity__user_id", "merged_at", "title",
-          "merge_commit_sha", "head_sha", "duplicate_of_id", "duplicate_reason")
+          "merge_commit_sha", "head_sha", "duplicate_of_id", "duplicate_reason", "duplicate_evidence")
 
 
 @dataclass(slots=True)
@@ -37,17 +37,14 @@ class _Row:
     shas: frozenset[str]
     duplicate_of_id: int | None
     duplicate_reason: str
+    duplicate_evidence: dict
 
 
 def _row(values: dict) -> _Row:
     shas = frozenset(s for s in (values["merge_commit_sha"], values["head_sha"]) if s)
     return _Row(values["id"], values["platform"], values["external_id"], values["number"],
                 values["repository_id"], values["identity__user_id"], values["merged_at"], values["title"], shas,
-                values["duplicate_of_id"], values["duplicate_reason"])
-
-
-def _title(text: str) -> str:
-    return " ".join(text.casefold().split())
+                values["duplicate_of_id"], values["duplicate_reason"], values["duplicate_evidence"] or {})
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -81,7 +78,11 @@ class _Registry:
 
 
 def _related(seeds: dict[int, _Row], registry: _Registry) -> dict[int, _Row]:
-    """The seeds plus every stored contribution sharing a SHA or mirror-family work with them, transitively."""
+    """The seeds plus every stored contribution sharing a SHA or mirror-family work with them, transitively.
+
+    Rows pointing at a known row, and the rows known rows point at, come too: a re-mark that moves a group's
+    credit must also re-decide every copy that cited the old holder, or it would point at a copy.
+    """
     known = dict(seeds)
     frontier = list(seeds.values())
     for _ in range(MAX_ROUNDS):
@@ -94,6 +95,10 @@ def _related(seeds: dict[int, _Row], registry: _Registry) -> dict[int, _Row]:
         for chunk in _chunks(pairs):
             users = {user for _, user in chunk}
             queries.append(Q(repository_id__in={repo for repo, _ in chunk}, identity__user_id__in=users))
+        ids = sorted({row.id for row in frontier})
+        queries += [Q(duplicate_of_id__in=chunk) for chunk in _chunks(ids)]
+        targets = sorted({row.duplicate_of_id for row in frontier if row.duplicate_of_id} - known.keys())
+        queries += [Q(id__in=chunk) for chunk in _chunks(targets)]
         found: list[_Row] = []
         for query in queries:
             for values in Contribution.objects.filter(query).values(*FIELDS):
@@ -104,72 +109,33 @@ def _related(seeds: dict[int, _Row], registry: _Registry) -> dict[int, _Row]:
     return known
 
 
-def _same_mirrored_change(a: _Row, b: _Row, registry: _Registry) -> bool:
-    return (
-        a.repository_id != b.repository_id
-        and registry.root(a.repository_id) == registry.root(b.repository_id)
-        and a.user_id == b.user_id
-        and _title(a.title) == _title(b.title)
-        and a.merged_at is not None and b.merged_at is not None
-        and abs(a.merged_at - b.merged_at) <= MIRROR_WINDOW
-    )
+def _copy_row(row: _Row, registry: _Registry) -> CopyRow:
+    return CopyRow(row.id, row.repository_id, registry.root(row.repository_id), registry.is_mirror(row.repository_id),
+                   row.user_id, row.platform, row.external_id, row.number, row.title, row.merged_at, row.shas)
 
 
-def _components(rows: dict[int, _Row], registry: _Registry) -> list[list[_Row]]:
-    """Groups of contributions that are one change (union-find over shared SHAs and mirror matches)."""
-    parent = {rid: rid for rid in rows}
+def _evidence(decision: Decision, rows: dict[int, _Row], registry: _Registry) -> dict:
+    """What the page and the audit log say about a copy: the signal, and the copy it matched."""
+    def spec(rid: int) -> str:
+        return f"{registry.spec.get(rows[rid].repository_id, '?')}#{rows[rid].number}"
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: int, b: int) -> None:
-        parent[find(a)] = find(b)
-
-    by_sha: dict[str, list[int]] = defaultdict(list)
-    by_work: dict[tuple, list[_Row]] = defaultdict(list)
-    for row in rows.values():
-        for sha in row.shas:
-            by_sha[sha].append(row.id)
-        by_work[(registry.root(row.repository_id), row.user_id, _title(row.title))].append(row)
-    for ids in by_sha.values():
-        for other in ids[1:]:
-            union(ids[0], other)
-    for group in by_work.values():
-        for i, a in enumerate(group):
-            for b in group[i + 1:]:
-                if _same_mirrored_change(a, b, registry):
-                    union(a.id, b.id)
-    groups: dict[int, list[_Row]] = defaultdict(list)
-    for row in rows.values():
-        groups[find(row.id)].append(row)
-    return list(groups.values())
-
-
-def _first(group: list[_Row], registry: _Registry) -> _Row:
-    """The copy that earns the credit: earliest merge; then the source over a mirror; then platform and id."""
-    return min(group, key=lambda r: (r.merged_at is None, r.merged_at.timestamp() if r.merged_at else 0.0,
-                                     registry.is_mirror(r.repository_id), r.platform, r.external_id))
-
-
-def _reason(copy: _Row, first: _Row, registry: _Registry) -> str:
-    target = f"{registry.spec.get(first.repository_id, '?')}#{first.number}"
-    shared = sorted(copy.shas & first.shas)
-    if shared:
-        return f"same commit {shared[0][:12]} as {target}"[:255]
-    if registry.root(copy.repository_id) == registry.root(first.repository_id):
-        return f"mirror of {target}: same change by the same person"[:255]
-    return f"same change as {target} (through another copy)"[:255]
+    link = decision.link
+    evidence = {"signal": link.signal, "as": spec(decision.counted_as),
+                "via": "" if link.other == decision.counted_as else spec(link.other)}
+    if link.signal == "commit":
+        evidence["sha"] = link.sha
+    else:
+        evidence["seconds"] = int(link.gap.total_seconds())
+    return evidence
 
 
 @transaction.atomic
 def duplicates_mark(*, contribution_ids: list[int]) -> int:
     """Mark copies among these contributions and their stored matches; returns how many rows changed.
 
-    Per group of copies, the earliest merged is credited (duplicate_of cleared) and every other copy points at
-    it with a reason. Re-running is harmless; an earlier copy arriving later takes the credit over.
+    Per group of copies (mirror_matching.match_copies), the earliest merged is credited (duplicate_of cleared)
+    and every other copy points at it with the signal that matched. Re-running is harmless; a row changes, with
+    one audit row, only where the matching changed (an earlier copy arriving later takes the credit over).
     """
     if not contribution_ids:
         return 0
@@ -181,18 +147,25 @@ def duplicates_mark(*, contribution_ids: list[int]) -> int:
     if not seeds:
         return 0
     registry = _Registry()
+    rows = _related(seeds, registry)
+    decisions = match_copies(_copy_row(row, registry) for row in rows.values())
     changed = 0
-    for group in _components(_related(seeds, registry), registry):
-        first = _first(group, registry)
-        for row in group:
-            target, reason = (None, "") if row is first else (first.id, _reason(row, first, registry))
-            if (row.duplicate_of_id, row.duplicate_reason) == (target, reason):
-                continue
-            Contribution.objects.filter(id=row.id).update(duplicate_of_id=target, duplicate_reason=reason)
-            audit_record(
-                action="contribution_duplicate" if target else "contribution_counted",
-                subject_type="contribution", subject_id=str(row.id), reason=reason or "counted (no earlier copy)",
-                data={"duplicate_of": target, "previous_duplicate_of": row.duplicate_of_id},
-            )
-            changed += 1
+    for rid in sorted(decisions):
+        decision, row = decisions[rid], rows[rid]
+        evidence = _evidence(decision, rows, registry) if decision.counted_as else {}
+        with translation.override("en"):
+            reason = duplicate_reason_text(evidence)[:255] if evidence else ""
+        if (row.duplicate_of_id, row.duplicate_reason, row.duplicate_evidence) == (decision.counted_as, reason,
+                                                                                   evidence):
+            continue
+        Contribution.objects.filter(id=rid).update(duplicate_of_id=decision.counted_as, duplicate_reason=reason,
+                                                   duplicate_evidence=evidence)
+        audit_record(
+            action="contribution_duplicate" if decision.counted_as else "contribution_counted",
+            subject_type="contribution", subject_id=str(rid), reason=reason or "counted (no earlier copy)",
+            before="copy" if row.duplicate_of_id else "counted", after="copy" if decision.counted_as else "counted",
+            data={"duplicate_of": decision.counted_as, "previous_duplicate_of": row.duplicate_of_id,
+                  "evidence": evidence},
+        )
+        changed += 1
     return changed

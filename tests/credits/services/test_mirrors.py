@@ -99,7 +99,8 @@ def test_registered_mirror_without_shared_sha_matches_same_person_and_title():
     duplicates_mark(contribution_ids=[reapplied.pk])
     reapplied.refresh_from_db()
     assert reapplied.duplicate_of_id == original.pk
-    assert reapplied.duplicate_reason.startswith(f"mirror of {source.spec}#{original.number}")
+    assert reapplied.duplicate_reason == (
+        f"same title and author, merged 24 hours apart, as {source.spec}#{original.number}")
 
 
 def test_mirror_matching_needs_the_same_person_a_close_merge_and_a_registered_mirror():
@@ -154,8 +155,9 @@ def test_mirrored_pr_synced_from_github_and_gitee_is_counted_once_and_shown_so(s
 
     client.force_login(user)
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert page.count("mirror, counted once") == 1
-    assert f'title="{on_gitee.duplicate_reason}"' in page  # the reason is one hover away
+    assert page.count("not counted:") == 1  # on the Gitee copy only
+    assert f"(not counted: {on_gitee.duplicate_reason})" in page
+    assert on_gitee.duplicate_reason == f"same commit {on_gitee.head_sha[:12]} as github:PaddlePaddle/Paddle#70001"
 
 
 def test_registering_a_mirror_later_marks_copies_already_stored(sim):
@@ -169,7 +171,8 @@ def test_registering_a_mirror_later_marks_copies_already_stored(sim):
                          head_sha=SHA_B)
     call_command("add_repository", "gitee:paddlepaddle/Paddle", "--mirror-of", "github:PaddlePaddle/Paddle")
     copy.refresh_from_db()
-    assert copy.duplicate_reason.startswith("mirror of github:PaddlePaddle/Paddle#")
+    assert copy.duplicate_reason.startswith("same title and author, merged 60 minutes apart, as "
+                                            "github:PaddlePaddle/Paddle#")
 
 
 @pytest.mark.postgres
@@ -208,3 +211,124 @@ def test_two_forges_storing_copies_at_once_still_count_them_once(postgres_only):
     assert not errors
     assert Contribution.objects.count() == 2
     assert Contribution.objects.filter(duplicate_of__isnull=True).count() == 1
+
+
+def _family():
+    """A GitHub repository with its registered Gitee mirror, and one person's identities on both."""
+    source = RepositoryFactory(platform="github", path="ascend/samples")
+    mirror = RepositoryFactory(platform="gitee", path="ascend/samples", mirror_of=source)
+    github, gitee = _pair()
+    return source, mirror, github, gitee
+
+
+def _counted(ids) -> set[int]:
+    return set(Contribution.objects.filter(id__in=ids, duplicate_of__isnull=True).values_list("id", flat=True))
+
+
+def test_five_alike_titled_prs_on_both_forges_are_five_changes_each_copy_citing_its_own_counterpart():
+    source, mirror, github, gitee = _family()
+    pairs = []
+    for i in range(5):  # one every 10 minutes on GitHub, its Gitee copy 3 minutes later
+        merged = T0 + dt.timedelta(minutes=10 * i)
+        original = _contribution(github, merged_at=merged, repository=source, number=250 + i, title="squashMerge")
+        copy = _contribution(gitee, merged_at=merged + dt.timedelta(minutes=3), repository=mirror, number=250 + i,
+                             title="squashMerge")
+        pairs.append((original, copy))
+    assert duplicates_mark(contribution_ids=[copy.pk for _, copy in pairs]) == 5
+    everything = [c.pk for pair in pairs for c in pair]
+    assert _counted(everything) == {original.pk for original, _ in pairs}
+    for original, copy in pairs:
+        copy.refresh_from_db()
+        assert copy.duplicate_of_id == original.pk
+        expected = f"same title and author, merged 3 minutes apart, as {source.spec}#{original.number}"
+        assert copy.duplicate_reason == expected
+    assert duplicates_mark(contribution_ids=everything) == 0
+
+
+def test_two_alike_titled_prs_in_one_repository_both_count_with_or_without_a_mirror():
+    lone = RepositoryFactory(platform="github")
+    github = ForgeIdentityFactory(platform="github")
+    a = _contribution(github, merged_at=T0, repository=lone, title="Fix typo")
+    b = _contribution(github, merged_at=T0 + dt.timedelta(minutes=5), repository=lone, title="Fix typo")
+    assert duplicates_mark(contribution_ids=[a.pk, b.pk]) == 0
+    # The reported case: GitHub #255 ~ Gitee #255 by title, and #267 on GitHub titled alike within the hour.
+    source, mirror, github, gitee = _family()
+    gh255 = _contribution(github, merged_at=T0, repository=source, number=255, title="updateContentSquashMerge")
+    ge255 = _contribution(gitee, merged_at=T0 + dt.timedelta(minutes=2), repository=mirror, number=255,
+                          title="updateContentSquashMerge")
+    gh267 = _contribution(github, merged_at=T0 + dt.timedelta(minutes=40), repository=source, number=267,
+                          title="updateContentSquashMerge")
+    duplicates_mark(contribution_ids=[gh255.pk, ge255.pk, gh267.pk])
+    assert _counted([a.pk, b.pk, gh255.pk, ge255.pk, gh267.pk]) == {a.pk, b.pk, gh255.pk, gh267.pk}
+    assert Contribution.objects.get(pk=ge255.pk).duplicate_of_id == gh255.pk
+
+
+def test_shared_commits_group_across_forges_and_within_one_repository_whatever_the_titles():
+    github, gitee = _pair()
+    on_github = _contribution(github, merged_at=T0, head_sha=SHA_A, title="Add CUDA graph support")
+    elsewhere = _contribution(gitee, merged_at=T0 + dt.timedelta(days=60), head_sha=SHA_A, title="同步上游")
+    reopened = _contribution(github, merged_at=T0 + dt.timedelta(days=2), repository=on_github.repository,
+                             head_sha=SHA_A, title="Add CUDA graph support (again)")
+    duplicates_mark(contribution_ids=[elsewhere.pk])
+    assert _counted([on_github.pk, elsewhere.pk, reopened.pk]) == {on_github.pk}
+    for copy in (elsewhere, reopened):
+        copy.refresh_from_db()
+        assert copy.duplicate_of_id == on_github.pk
+        assert copy.duplicate_reason == f"same commit {SHA_A[:12]} as {on_github.repository.spec}#{on_github.number}"
+
+
+def test_a_shared_commit_outranks_a_nearer_title_match_so_both_signals_agree():
+    source, mirror, github, gitee = _family()
+    original = _contribution(github, merged_at=T0, repository=source, title="Update README.md", head_sha=SHA_A)
+    other_change = _contribution(gitee, merged_at=T0 + dt.timedelta(minutes=1), repository=mirror,
+                                 title="Update README.md", head_sha=SHA_B)
+    true_copy = _contribution(gitee, merged_at=T0 + dt.timedelta(hours=5), repository=mirror,
+                              title="Update README.md", head_sha=SHA_A)
+    duplicates_mark(contribution_ids=[original.pk])
+    assert _counted([original.pk, other_change.pk, true_copy.pk]) == {original.pk, other_change.pk}
+    assert Contribution.objects.get(pk=true_copy.pk).duplicate_reason.startswith("same commit ")
+
+
+def test_re_marking_moves_credit_only_where_the_matching_changes_with_an_audit_row_per_move():
+    source, mirror, github, gitee = _family()
+
+    def add(identity, repository, number, minutes):
+        return _contribution(identity, merged_at=T0 + dt.timedelta(minutes=minutes), repository=repository,
+                             number=number, title="Bump version")
+
+    def state():
+        return dict(Contribution.objects.values_list("id", "duplicate_of_id"))
+
+    gh1, ge1 = add(github, source, 1, 0), add(gitee, mirror, 11, 20)
+    assert duplicates_mark(contribution_ids=[ge1.pk]) == 1
+    assert state() == {gh1.pk: None, ge1.pk: gh1.pk}
+    gh2 = add(github, source, 2, 25)  # a second change; its copy has not been synced yet, so ge1 is nearer to it
+    assert duplicates_mark(contribution_ids=[gh2.pk]) == 2
+    assert state() == {gh1.pk: None, ge1.pk: None, gh2.pk: ge1.pk}  # still two changes counted, one each
+    ge2 = add(gitee, mirror, 12, 27)  # gh2's copy arrives: each copy finds its own counterpart again
+    assert duplicates_mark(contribution_ids=[ge2.pk]) == 3
+    assert state() == {gh1.pk: None, ge1.pk: gh1.pk, gh2.pk: None, ge2.pk: gh2.pk}
+    assert AuditEvent.objects.filter(subject_type="contribution").count() == 6
+    assert duplicates_mark(contribution_ids=list(state())) == 0
+
+
+def test_a_copy_citing_a_contribution_is_re_decided_when_only_that_contribution_is_re_marked():
+    source, mirror, github, gitee = _family()
+    original = _contribution(github, merged_at=T0, repository=source, title="Add docs")
+    copy = _contribution(gitee, merged_at=T0 + dt.timedelta(hours=1), repository=mirror, title="Add docs")
+    duplicates_mark(contribution_ids=[copy.pk])
+    mirror.mirror_of = None
+    mirror.save()
+    assert duplicates_mark(contribution_ids=[original.pk]) == 1  # the copy is found through its pointer
+    assert _counted([original.pk, copy.pk]) == {original.pk, copy.pk}
+
+
+def test_the_reason_is_shown_in_chinese_on_the_students_page(client):
+    source, mirror, github, gitee = _family()
+    original = _contribution(github, merged_at=T0, repository=source, number=7, title="Fix typo")
+    _contribution(gitee, merged_at=T0 + dt.timedelta(minutes=3), repository=mirror, title="Fix typo")
+    duplicates_mark(contribution_ids=[original.pk])
+    client.force_login(github.user)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get("/").content.decode()
+    assert "(不计入: 与 github:ascend/samples#7 标题和作者相同，合并时间相差 3 分钟)" in page
