@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils import translation
 
 from credits.models import Contribution, Repository
-from credits.services.audit import audit_record
 from credits.models.contributions import duplicate_reason_text
+from credits.services.audit import audit_record
 from credits.services.mirror_matching import CopyRow, Decision, match_copies
 
 CHUNK = 500  # ids/SHAs per IN (...) clause, well under SQLite's variable limit
