@@ -40,7 +40,7 @@ class Contribution(models.Model):
     merge_commit_sha = models.CharField(max_length=64, blank=True, db_index=True)
     head_sha = models.CharField(max_length=64, blank=True, db_index=True)
     raw = models.JSONField(default=dict, blank=True)
-    # Set when the same change was already counted on another forge (a mirror).
+    # Set when the same change is counted on another copy (a mirror, or a PR re-opened with the same head).
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
     duplicate_reason = models.CharField(max_length=255, blank=True)  # English, for the admin and the audit log
     # What matched, so the page can say it in the reader's language: see duplicate_reason_text.
