@@ -6,11 +6,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ForgeIdentity, User, Verification
+from accounts.platforms import Platform
+from credits.forges.specs import SpecError, forge_id_check
 from credits.services.audit import audit_record
 
 
 class IdentityConflict(Exception):
     """The forge account is already linked to someone else, or the person already has one there."""
+
+
+class IdentityInvalid(ValueError):
+    """What the forge reported is not an account (no login, a path, an id that is not a forge id)."""
 
 
 class IdentityNotLinked(Exception):
@@ -43,6 +49,7 @@ def identity_link(
     *, user: User, platform: str, external_id: int, login: str, via: str, actor: User | None = None
 ) -> ForgeIdentity:
     """Link a forge account (by numeric id) to `user`; refuse one that belongs to someone else."""
+    _account_check(platform=platform, external_id=external_id, login=login)
     try:
         return _link(user=user, platform=platform, external_id=external_id, login=login, via=via, actor=actor)
     except _HeldByAnother as held:
@@ -61,6 +68,18 @@ def identity_link(
             _("%(user)s already has a linked %(platform)s account; unlink it first.")
             % {"user": user, "platform": platform}
         ) from None
+
+
+def _account_check(*, platform: str, external_id: int, login: str) -> None:
+    """Refuse what cannot be a forge account before anything is stored (an empty login, a path, id 0)."""
+    try:
+        forge_id_check(external_id)
+    except SpecError as exc:
+        raise IdentityInvalid(f"{platform}: {exc}") from None
+    # Lenient on purpose: old GitHub accounts keep logins today's rules refuse; a path or a blank never passes.
+    if (platform not in Platform.values or not isinstance(login, str) or not login or len(login) > 255
+            or not login.isprintable() or any(c in login for c in "/\\?#% :")):
+        raise IdentityInvalid(f"{platform}: {login!r} is not a forge login")
 
 
 def _active_holder(platform: str, external_id: int) -> ForgeIdentity | None:

@@ -5,6 +5,8 @@ from importlib import import_module
 
 from .base import (
     ForgeAuthError,
+    ForgeBadAnswer,
+    ForgeBadSpec,
     ForgeClient,
     ForgeError,
     ForgeNotFound,
@@ -36,6 +38,7 @@ def client_for(platform: str, *, token: str | None = None, pool_tokens: list[str
 
 
 __all__ = [
-    "ForgeAuthError", "ForgeClient", "ForgeError", "ForgeNotFound", "ForgeRateLimited", "ForgeRepo",
+    "ForgeAuthError", "ForgeBadAnswer", "ForgeBadSpec", "ForgeClient", "ForgeError", "ForgeNotFound",
+    "ForgeRateLimited", "ForgeRepo",
     "ForgeUnavailable", "ForgeUser", "Pull", "PullPage", "RepoRef", "client_for",
 ]

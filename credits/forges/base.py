@@ -123,6 +123,18 @@ class ForgeNotFound(ForgeError):
     permanent = True
 
 
+class ForgeBadSpec(ForgeError):
+    """A login or repository path the forge would not accept; refused before any request."""
+
+    permanent = True
+
+
+class ForgeBadAnswer(ForgeError):
+    """The forge answered with another kind of object than the one asked for (a user for a repository...)."""
+
+    permanent = True
+
+
 class ForgeAuthError(ForgeError):
     """The forge rejected the token (401)."""
 

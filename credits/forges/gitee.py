@@ -11,6 +11,8 @@ import requests
 from .base import (
     BudgetTracking,
     ForgeAuthError,
+    ForgeBadAnswer,
+    ForgeBadSpec,
     ForgeError,
     ForgeNotFound,
     ForgeRateLimited,
@@ -22,6 +24,7 @@ from .base import (
     RateStatus,
     RepoRef,
 )
+from .specs import SpecError, forge_id_check, login_check, parse_repository, repository_path_check
 from .tokens import TokenPool, shared_pool
 
 PER_PAGE = 100  # Gitee's maximum (its default is 20)
@@ -168,22 +171,41 @@ class GiteeClient(BudgetTracking):
     # ---- protocol --------------------------------------------------------------------------------
     def get_repository(self, path_or_id: str) -> ForgeRepo:
         """A repository by `owner/name` (Gitee v5 has no lookup by numeric id)."""
-        path = path_or_id.strip().strip("/")
-        if "/" not in path:
-            error = ForgeError(f"gitee: repository must be given as owner/name, not {path_or_id!r}")
-            error.permanent = True
-            raise error
+        try:
+            path = parse_repository(f"gitee:{path_or_id}").path  # before any request: no ../user, no %2F
+        except SpecError as exc:
+            raise ForgeBadSpec(f"gitee: {exc}") from None
         data = self._json(self._get(f"/repos/{path}"), dict)
-        namespace = data.get("namespace") or {}
+        namespace = data.get("namespace")
+        try:
+            # The answer must be a repository: a user profile (what /repos/../user reaches) has no namespace.
+            if not isinstance(namespace, dict) or "full_name" not in data:
+                raise SpecError("no namespace or full_name")
+            full_name = repository_path_check("gitee", data["full_name"])
+            external_id = forge_id_check(data.get("id"))
+        except SpecError as exc:
+            raise ForgeBadAnswer(f"gitee answered {path!r} with something that is not a repository ({exc})") from None
         return ForgeRepo(
-            platform="gitee", path=data.get("full_name") or path, external_id=int(data["id"]),
-            owner_login=namespace.get("path") or path.split("/")[0],
-            html_url=(data.get("html_url") or "").removesuffix(".git"), fork=bool(data.get("fork")),
+            platform="gitee", path=full_name, external_id=external_id,
+            owner_login=str(namespace.get("path") or full_name.split("/")[0]),
+            html_url=str(data.get("html_url") or "").removesuffix(".git"), fork=bool(data.get("fork")),
         )
 
     def get_user(self, login: str) -> ForgeUser:
-        """A user by current login."""
-        return self._user(self._json(self._get(f"/users/{login}"), dict))
+        """A user by current login: refused before the request unless it is a Gitee login, checked after."""
+        try:
+            login_check("gitee", login)
+        except SpecError as exc:
+            raise ForgeBadSpec(f"gitee: {exc}") from None
+        data = self._json(self._get(f"/users/{login}"), dict)
+        answered = data.get("login")
+        if "full_name" in data or not isinstance(answered, str) or answered.casefold() != login.casefold():
+            raise ForgeBadAnswer(f"gitee answered user {login!r} with something that is not that account")
+        try:
+            forge_id_check(data.get("id"))
+        except SpecError as exc:
+            raise ForgeBadAnswer(f"gitee answered user {login!r} without a valid id ({exc})") from None
+        return self._user(data)
 
     def get_user_by_id(self, external_id: int) -> ForgeUser:
         """The user keyed by numeric id, with an empty login: Gitee v5 has no lookup by id (no request is sent).

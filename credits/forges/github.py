@@ -13,6 +13,8 @@ from requests import RequestException
 from .base import (
     BudgetTracking,
     ForgeAuthError,
+    ForgeBadAnswer,
+    ForgeBadSpec,
     ForgeError,
     ForgeNotFound,
     ForgeRateLimited,
@@ -25,6 +27,7 @@ from .base import (
     RepoRef,
 )
 from .github_errors import error_from_exception, error_from_response, parse_next_link
+from .specs import SpecError, forge_id_check, login_check, parse_repository, repository_path_check
 from .tokens import TokenPool, shared_pool
 
 PER_PAGE = 100
@@ -137,19 +140,19 @@ class GitHubClient(BudgetTracking):
 
     # -- protocol -----------------------------------------------------------------------------------
     def get_repository(self, path_or_id: str) -> ForgeRepo:
-        url = f"/repositories/{path_or_id}" if str(path_or_id).isdigit() else f"/repos/{path_or_id}"
+        ref = _checked(lambda: parse_repository(f"github:{path_or_id}"))
+        url = f"/repositories/{ref.external_id}" if ref.external_id is not None else f"/repos/{ref.path}"
         _, _, data = self._get_json(url)
-        return ForgeRepo(platform="github", path=data["full_name"], external_id=int(data["id"]),
-                         owner_login=(data.get("owner") or {}).get("login", ""), html_url=data.get("html_url", ""),
-                         fork=bool(data.get("fork")))
+        return _repo_answer(data, asked=ref.key)
 
     def get_user(self, login: str) -> ForgeUser:
+        _checked(lambda: login_check("github", login))
         _, _, data = self._get_json(f"/users/{login}")
-        return _user(data)
+        return _user_answer(data, asked=login)
 
     def get_user_by_id(self, external_id: int) -> ForgeUser:
         _, _, data = self._get_json(f"/user/{int(external_id)}")
-        return _user(data)
+        return _user_answer(data, asked_id=int(external_id))
 
     def pull_pages(self, repo: RepoRef, *, etag: str = "", since: datetime | None = None) -> Iterator[PullPage]:
         params = {"state": "closed", "sort": "updated", "direction": "desc", "per_page": PER_PAGE}
@@ -218,6 +221,47 @@ def _pull_from_search(item: dict, repo_path: str) -> Pull:
         merged_at=_ts((item.get("pull_request") or {}).get("merged_at")), author=_user(item.get("user")),
         labels=tuple(label["name"] for label in item.get("labels") or ()), raw=item, detailed=False,
     )
+
+
+def _checked(check):
+    """Run a spec check; a bad spec is a permanent error, raised before any request."""
+    try:
+        return check()
+    except SpecError as exc:
+        raise ForgeBadSpec(str(exc)) from None
+
+
+def _repo_answer(data: object, *, asked: str) -> ForgeRepo:
+    """A repository from GitHub's answer, only if the answer is a repository (not a user, not a rate limit)."""
+    try:
+        if not isinstance(data, dict) or not isinstance(data.get("owner"), dict):
+            raise SpecError("no owner")
+        path = repository_path_check("github", data.get("full_name"))
+        external_id = forge_id_check(data.get("id"))
+    except SpecError as exc:
+        raise ForgeBadAnswer(f"GitHub answered {asked!r} with something that is not a repository ({exc})") from None
+    return ForgeRepo(platform="github", path=path, external_id=external_id,
+                     owner_login=str(data["owner"].get("login") or ""), html_url=str(data.get("html_url") or ""),
+                     fork=bool(data.get("fork")))
+
+
+def _user_answer(data: object, *, asked: str = "", asked_id: int | None = None) -> ForgeUser:
+    """A user from GitHub's answer, only if it is the account asked for (a user, with that login or id)."""
+    try:
+        if not isinstance(data, dict) or data.get("type") not in ("User", "Bot", "Organization"):
+            raise SpecError("no account type")
+        login = data.get("login")
+        if not isinstance(login, str) or not login:
+            raise SpecError("no login")
+        external_id = forge_id_check(data.get("id"))
+        if asked and login.casefold() != asked.casefold():
+            raise SpecError(f"login {data.get('login')!r}")
+        if asked_id is not None and external_id != asked_id:
+            raise SpecError(f"id {external_id}")
+    except SpecError as exc:
+        what = asked or asked_id
+        raise ForgeBadAnswer(f"GitHub answered {what!r} with something that is not that account ({exc})") from None
+    return _user(data)
 
 
 def client_from_settings(*, token: str | None = None, pool_tokens: list[str] | None = None) -> GitHubClient:

@@ -17,6 +17,8 @@ import requests
 from .base import (
     BudgetTracking,
     ForgeAuthError,
+    ForgeBadAnswer,
+    ForgeBadSpec,
     ForgeError,
     ForgeNotFound,
     ForgeRateLimited,
@@ -28,6 +30,7 @@ from .base import (
     RateStatus,
     RepoRef,
 )
+from .specs import SpecError, forge_id_check, login_check, parse_repository, repository_path_check
 from .tokens import TokenPool, shared_pool
 
 PER_PAGE = 100
@@ -214,22 +217,38 @@ class GitLabClient(BudgetTracking):
     # ---- protocol --------------------------------------------------------------------------------
     def get_repository(self, path_or_id: str) -> ForgeRepo:
         """A project by numeric id or by path with subgroups (python-gitlab URL-encodes it)."""
-        key = str(path_or_id).strip().strip("/")
-        project = self._call(f"project {key}", lambda: self.gl.projects.get(int(key) if key.isdigit() else key))
+        try:
+            ref = parse_repository(f"gitlab:{path_or_id}")  # before any request
+        except SpecError as exc:
+            raise ForgeBadSpec(f"gitlab: {exc}") from None
+        key = ref.external_id if ref.external_id is not None else ref.path
+        project = self._call(f"project {ref.key}", lambda: self.gl.projects.get(key))
         attrs = project.attributes
         namespace = attrs.get("namespace") or {}
+        try:
+            path = repository_path_check("gitlab", attrs.get("path_with_namespace"))
+            external_id = forge_id_check(attrs.get("id"))
+        except SpecError as exc:
+            raise ForgeBadAnswer(f"gitlab answered {ref.key!r} with something that is not a project ({exc})") from None
         return ForgeRepo(
-            platform="gitlab", path=attrs["path_with_namespace"], external_id=int(attrs["id"]),
-            owner_login=namespace.get("full_path") or attrs["path_with_namespace"].rsplit("/", 1)[0],
+            platform="gitlab", path=path, external_id=external_id,
+            owner_login=namespace.get("full_path") or path.rsplit("/", 1)[0],
             html_url=attrs.get("web_url") or "", fork=bool(attrs.get("forked_from_project")),
         )
 
     def get_user(self, login: str) -> ForgeUser:
-        """A user by current username (`/users?username=`)."""
+        """A user by current username (`/users?username=`), checked before the request and after."""
+        try:
+            login_check("gitlab", login)
+        except SpecError as exc:
+            raise ForgeBadSpec(f"gitlab: {exc}") from None
         users = self._call(f"user {login}", lambda: self.gl.users.list(username=login, get_all=False))
         if not users:
             raise ForgeNotFound(f"gitlab: no user {login!r}", status=404)
-        return self._user(users[0].attributes)
+        attrs = users[0].attributes
+        if str(attrs.get("username") or "").casefold() != login.casefold():
+            raise ForgeBadAnswer(f"gitlab answered user {login!r} with another account")
+        return self._user(attrs)
 
     def get_user_by_id(self, external_id: int) -> ForgeUser:
         """A user by numeric id (the key that survives a username change)."""

@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
-from accounts.platforms import SpecError, split_spec
 from credits.forges import ForgeError, ForgeRepo
+from credits.forges.specs import SpecError, parse_repository
 from credits.models import Repository, SyncState
 from credits.services.audit import audit_record
 from credits.services.forge_tokens import forge_client
@@ -31,11 +31,9 @@ class RegistryEntry:
 
 def repository_resolve(spec: str) -> tuple[str, ForgeRepo]:
     """Ask the forge for the repository behind `spec` (its numeric id and canonical path)."""
-    platform, path = split_spec(spec, what="repository")
-    if platform != "gitlab" and not path.isdigit() and path.count("/") != 1:
-        raise SpecError(f"repository {spec!r}: a {platform} path is owner/name")
+    parsed = parse_repository(spec)  # the forge's own syntax, checked before any request
     try:
-        return platform, forge_client(platform).get_repository(path)
+        return parsed.platform, forge_client(parsed.platform).get_repository(parsed.key)
     except ForgeError as exc:
         raise RegistryError(f"{spec}: {exc.message}") from exc
 
@@ -107,8 +105,9 @@ def _shown(value) -> str:
 
 
 def _find(spec: str) -> Repository:
-    platform, path = split_spec(spec, what="mirror source")
-    key = {"external_id": int(path)} if path.isdigit() else {"path__iexact": path}  # gitlab:123 is a project id
+    parsed = parse_repository(spec, what="mirror source")
+    platform = parsed.platform
+    key = {"external_id": parsed.external_id} if parsed.external_id is not None else {"path__iexact": parsed.path}
     found = Repository.objects.filter(platform=platform, **key).first()
     if found is None:
         raise RegistryError(f"mirror source {spec} is not in the registry; add it first")

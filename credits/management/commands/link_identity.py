@@ -4,8 +4,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import StudentProfile, User, Verification
-from accounts.platforms import SpecError, split_spec
-from accounts.services.identities import IdentityConflict, identity_link
+from accounts.platforms import SpecError, parse_identity
+from accounts.services.identities import IdentityConflict, IdentityInvalid, identity_link
 from credits.forges import ForgeError
 from credits.services.forge_tokens import forge_client
 from credits.tasks import backfill_enqueue
@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, student_id: str, identity: str, by: str, **options):
         try:
-            platform, login = split_spec(identity, what="identity")
+            platform, login = parse_identity(identity)
             student = StudentProfile.objects.select_related("user").get(student_id=student_id)
             actor = User.objects.get(username=by) if by else None
             forge_user = forge_client(platform).get_user(login)
@@ -31,7 +31,7 @@ class Command(BaseCommand):
             raise CommandError(f"no student with student id {student_id!r}") from None
         except User.DoesNotExist:
             raise CommandError(f"no user {by!r} (--by)") from None
-        except (SpecError, IdentityConflict) as exc:
+        except (SpecError, IdentityConflict, IdentityInvalid) as exc:
             raise CommandError(str(exc)) from exc
         except ForgeError as exc:
             raise CommandError(f"{identity}: {exc.message}") from exc

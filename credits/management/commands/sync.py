@@ -8,7 +8,7 @@ from celery import current_app
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import ForgeIdentity, StudentProfile
-from accounts.platforms import Platform, SpecError, split_spec
+from accounts.platforms import Platform, SpecError, parse_repository
 from credits.forges import ForgeError
 from credits.models import Repository
 from credits.services.sync import SyncReport, identity_backfill, repository_sync
@@ -98,12 +98,13 @@ class Command(BaseCommand):
         repositories = Repository.objects.filter(active=True)
         if repository:
             try:
-                spec_platform, path = split_spec(repository, what="repository")
+                parsed = parse_repository(repository)
             except SpecError as exc:
                 raise CommandError(str(exc)) from exc
             # A numeric path is a forge id (GitLab projects are often given that way): same registry entry.
-            key = {"external_id": int(path)} if path.isdigit() else {"path__iexact": path}
-            repositories = repositories.filter(platform=spec_platform, **key)
+            key = ({"external_id": parsed.external_id} if parsed.external_id is not None
+                   else {"path__iexact": parsed.path})
+            repositories = repositories.filter(platform=parsed.platform, **key)
             if not repositories.exists():
                 raise CommandError(f"{repository} is not an active registry repository (add_repository first)")
         if platform:
