@@ -13,6 +13,10 @@ from pydantic import ValidationError
 from credits.rules.schema import KINDS, Policy
 
 Loc = tuple[str | int, ...]
+# A policy is a few kilobytes; these limits refuse a hostile document before it costs memory or recursion.
+MAX_BYTES = 256 * 1024
+MAX_DEPTH = 20
+MAX_EVENTS = 50_000
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,16 @@ class PolicyError(ValueError):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that reads floats as Decimal so 0.1 stays 0.1."""
+    """SafeLoader that reads floats as Decimal so 0.1 stays 0.1, and names the line of any unreadable value."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.MarkedYAMLError:
+            raise
+        except (ValueError, TypeError, ArithmeticError, OverflowError) as exc:  # e.g. a date like 2026-13-45
+            raise yaml.constructor.ConstructorError(
+                None, None, f"unreadable value ({exc})", node.start_mark) from exc
 
 
 def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
@@ -96,7 +109,8 @@ def _describe(err: dict[str, Any]) -> str:
     message = str(err.get("msg", "invalid"))
     message = message.removeprefix("Value error, ")
     if "input" in err and kind not in ("model_type", "dict_type") and not isinstance(err["input"], dict):
-        message += f" (got {err['input']!r})"
+        shown = repr(err["input"])
+        message += f" (got {shown if len(shown) <= 80 else shown[:77] + '...'})"
     return message
 
 
@@ -108,6 +122,9 @@ def content_sha256(text: str) -> str:
 def semantic_problems(policy: Policy) -> list[tuple[Loc, str]]:
     """Cross-field checks that the schema cannot express field by field."""
     found: list[tuple[Loc, str]] = []
+    if policy.caps.per_term is None and policy.caps.per_student_total is None:
+        found.append((("caps",), "set caps.per_term or caps.per_student_total: without either a term's credit "
+                                 "has no upper bound"))
     step = policy.credits.rounding_step
     single = policy.largest_single_credit()
     for name in ("per_term", "per_repository_per_term", "per_student_total"):
@@ -136,8 +153,43 @@ def semantic_problems(policy: Policy) -> list[tuple[Loc, str]]:
     return found
 
 
+def _line_of(text: str, position: int | None) -> int | None:
+    return None if position is None else text.count("\n", 0, max(position, 0)) + 1
+
+
+def _screen(text: str, source: str) -> None:
+    """Refuse, before building anything, a document too large, with aliases, or nested too deep."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_BYTES:
+        raise PolicyError([Problem(source, None, "", f"the document is too large ({size} bytes; at most {MAX_BYTES})")])
+    depth = events = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):  # the event stream is flat: no recursion, no expansion
+            line = event.start_mark.line + 1 if event.start_mark else None
+            events += 1
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise PolicyError([Problem(source, line, "", "YAML anchors and aliases (& and *) are not allowed "
+                                                             "in a policy; write the values out")])
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise PolicyError([Problem(source, line, "", f"nested more than {MAX_DEPTH} levels deep")])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            if events > MAX_EVENTS:
+                raise PolicyError([Problem(source, line, "", f"more than {MAX_EVENTS} YAML values")])
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise PolicyError([Problem(source, mark.line + 1 if mark else None, "",
+                                   f"YAML error: {exc.problem or exc}")]) from exc
+    except yaml.YAMLError as exc:  # a ReaderError (a control character) carries a position, not a mark
+        raise PolicyError([Problem(source, _line_of(text, getattr(exc, "position", None)) or 1, "",
+                                   f"YAML error: {exc}")]) from exc
+
+
 def parse_policy(text: str, source: str = "<policy>") -> Policy:
     """Parse and validate a policy document or raise PolicyError listing every problem."""
+    _screen(text, source)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -152,7 +204,8 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
         line = mark.line + 1 if mark else None
         raise PolicyError([Problem(source, line, "", f"YAML error: {exc.problem or exc}")]) from exc
     except yaml.YAMLError as exc:
-        raise PolicyError([Problem(source, None, "", f"YAML error: {exc}")]) from exc
+        raise PolicyError([Problem(source, _line_of(text, getattr(exc, "position", None)) or 1, "",
+                                   f"YAML error: {exc}")]) from exc
     finally:
         loader.dispose()
     if dupes:

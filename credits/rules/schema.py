@@ -10,6 +10,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 KINDS = ("pull_request", "review", "issue")
+# Upper (and lower) bounds of every number, chosen so the largest policy still fits the record columns
+# (points: 14 digits with 4 decimals, credits: 8 with 2) and makes sense for a course; the loader's limits too.
+BOUNDS = {
+    "tier_weight": Decimal(10), "points": Decimal(1000), "multiplier": Decimal(10), "lines": 10_000_000,
+    "points_per_credit_min": Decimal("0.01"), "points_per_credit_max": Decimal(100_000),
+    "rounding_step_min": Decimal("0.01"), "rounding_step_max": Decimal(10),
+    "cap_per_term": Decimal(100), "cap_total": Decimal(1000), "schedule_length": 100, "tiers": 50,
+    "list_items": 1000, "text": 200,
+}
+_TEXT = BOUNDS["text"]
 STAGES = ("faculty", "registrar")
 
 
@@ -23,23 +33,23 @@ class Course(_Strict):
     """The course the registrar books the credit under."""
 
     code: str = Field(min_length=1, max_length=32)
-    name_zh: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
+    name_zh: str = Field(min_length=1, max_length=_TEXT)
+    name_en: str = Field(min_length=1, max_length=_TEXT)
 
 
 class SizeBand(_Strict):
     """A points multiplier for contributions with at least `from_lines` changed lines."""
 
-    from_lines: int = Field(ge=1)
-    multiplier: Decimal = Field(ge=0, le=10)
+    from_lines: int = Field(ge=1, le=BOUNDS["lines"])
+    multiplier: Decimal = Field(ge=0, le=BOUNDS["multiplier"], decimal_places=4)
 
 
 class KindRule(_Strict):
     """Points for one contribution kind, with its size threshold and bonus bands."""
 
-    points: Decimal = Field(ge=0, le=1000)
-    min_changed_lines: int = Field(default=0, ge=0)
-    size_bands: tuple[SizeBand, ...] = ()
+    points: Decimal = Field(ge=0, le=BOUNDS["points"], decimal_places=4)
+    min_changed_lines: int = Field(default=0, ge=0, le=BOUNDS["lines"])
+    size_bands: tuple[SizeBand, ...] = Field(default=(), max_length=BOUNDS["schedule_length"])
 
     @field_validator("size_bands")
     @classmethod
@@ -62,22 +72,32 @@ class Exclusions(_Strict):
     """Contributions that never earn credit, whatever their size."""
 
     bots: bool = True
-    bot_logins: tuple[str, ...] = ()
-    labels: tuple[str, ...] = ("spam", "invalid")
+    bot_logins: tuple[str, ...] = Field(default=(), max_length=BOUNDS["list_items"])
+    labels: tuple[str, ...] = Field(default=("spam", "invalid"), max_length=BOUNDS["list_items"])
     self_merged: Literal["own_repository", "anywhere", "allowed"] = "own_repository"
     own_repositories: bool = True
     counted_mirrors: bool = True
+
+    @field_validator("bot_logins", "labels")
+    @classmethod
+    def _short_items(cls, items: tuple[str, ...]) -> tuple[str, ...]:
+        for item in items:
+            if len(item) > 255:
+                raise ValueError(f"items are at most 255 characters (got {len(item)})")
+        return items
 
 
 class DiminishingReturns(_Strict):
     """Factors for the 1st, 2nd, ... most valuable contribution to one repository in a term."""
 
-    schedule: tuple[Decimal, ...] = Field(min_length=1)
+    schedule: tuple[Decimal, ...] = Field(min_length=1, max_length=BOUNDS["schedule_length"])
 
     @field_validator("schedule")
     @classmethod
     def _non_increasing(cls, schedule: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
         for factor in schedule:
+            if not factor.is_finite() or factor.as_tuple().exponent < -4:
+                raise ValueError(f"every factor must be a number with at most 4 decimals (got {factor})")
             if factor < 0 or factor > 1:
                 raise ValueError(f"every factor must be between 0 and 1 (got {factor})")
         if list(schedule) != sorted(schedule, reverse=True):
@@ -88,17 +108,19 @@ class DiminishingReturns(_Strict):
 class Conversion(_Strict):
     """Points to credits: divide, then round to a step."""
 
-    points_per_credit: Decimal = Field(gt=0)
-    rounding_step: Decimal = Field(gt=0, le=10)
+    points_per_credit: Decimal = Field(ge=BOUNDS["points_per_credit_min"], le=BOUNDS["points_per_credit_max"],
+                                       decimal_places=4)
+    # Credits are stored with two decimals: a finer step could not be booked.
+    rounding_step: Decimal = Field(ge=BOUNDS["rounding_step_min"], le=BOUNDS["rounding_step_max"], decimal_places=2)
     rounding: Literal["down", "half_up"] = "down"
 
 
 class Caps(_Strict):
     """Upper limits in credits; a missing cap means no limit."""
 
-    per_term: Decimal | None = Field(default=None, ge=0)
-    per_repository_per_term: Decimal | None = Field(default=None, ge=0)
-    per_student_total: Decimal | None = Field(default=None, ge=0)
+    per_term: Decimal | None = Field(default=None, ge=0, le=BOUNDS["cap_per_term"], decimal_places=2)
+    per_repository_per_term: Decimal | None = Field(default=None, ge=0, le=BOUNDS["cap_per_term"], decimal_places=2)
+    per_student_total: Decimal | None = Field(default=None, ge=0, le=BOUNDS["cap_total"], decimal_places=2)
 
 
 class Approval(_Strict):
@@ -119,13 +141,13 @@ class Policy(_Strict):
 
     schema_version: Literal[1] = 1
     version: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
-    title_zh: str = Field(min_length=1)
-    title_en: str = Field(min_length=1)
+    title_zh: str = Field(min_length=1, max_length=_TEXT)
+    title_en: str = Field(min_length=1, max_length=_TEXT)
     effective_from: dt.date
     effective_until: dt.date | None = None
     timezone: str = "Asia/Shanghai"
     course: Course
-    tiers: dict[str, Decimal] = Field(min_length=1)
+    tiers: dict[str, Decimal] = Field(min_length=1, max_length=BOUNDS["tiers"])
     kinds: Kinds
     exclusions: Exclusions = Exclusions()
     maturation_days: int = Field(default=7, ge=0, le=365)
@@ -147,8 +169,12 @@ class Policy(_Strict):
     @classmethod
     def _tier_weights(cls, tiers: dict[str, Decimal]) -> dict[str, Decimal]:
         for name, weight in tiers.items():
-            if weight < 0:
-                raise ValueError(f"tier {name!r}: weight must be >= 0 (got {weight})")
+            if not 0 < len(name) <= 32:
+                raise ValueError(f"tier names are 1 to 32 characters (got {name[:40]!r})")
+            if not weight.is_finite() or weight.as_tuple().exponent < -4:
+                raise ValueError(f"tier {name!r}: weight must be a number with at most 4 decimals (got {weight})")
+            if weight < 0 or weight > BOUNDS["tier_weight"]:
+                raise ValueError(f"tier {name!r}: weight must be between 0 and {BOUNDS['tier_weight']} (got {weight})")
         return tiers
 
     @model_validator(mode="after")

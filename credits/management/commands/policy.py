@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from credits.models import PolicyVersion
 from credits.rules import PolicyError
+from credits.rules.document import MAX_BYTES
 from credits.selectors.policies import policy_diff
 from credits.services.policies import policy_publish, policy_validate
 
@@ -60,6 +61,8 @@ class Command(BaseCommand):
     def _file(self, action: str, file: str) -> None:
         path = Path(file)
         try:
+            if path.is_file() and path.stat().st_size > MAX_BYTES:  # refused unread: a policy is a few KB
+                raise CommandError(f"{file}: the document is too large (at most {MAX_BYTES} bytes)")
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError as exc:
             raise CommandError(f"{file}: no such file") from exc
