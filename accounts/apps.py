@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         """Keep the role groups in step with the permissions every migrate creates."""
+        from . import checks  # noqa: F401  (registers the account checks)
         from .roles import setup_roles_after_migrate
 
         post_migrate.connect(setup_roles_after_migrate, dispatch_uid="accounts.setup_roles")

@@ -5,6 +5,7 @@ from axes.backends import AxesBackend
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from .identifiers import normalize_student_id, normalize_username
 from .models import StudentProfile, User
 
 
@@ -24,24 +25,38 @@ class ThrottleBackend(AxesBackend):
 
 
 def resolve_login(identifier: str | None) -> User | None:
-    """The user an identifier names: a username first, else a student id (usernames win on a clash)."""
-    if not identifier:
+    """The user an identifier names, by its normalised spelling: a username first, else a student id.
+
+    Usernames win on a clash. A row stored before normalisation (the `accounts.E001` check lists those that
+    collide) is still found by its exact spelling, so no account is locked out by the change.
+    """
+    if not isinstance(identifier, str) or not identifier.strip() or "\x00" in identifier:
         return None
-    identifier = identifier.strip()
-    user = User.objects.filter(username=identifier).first()
-    if user is not None:
-        return user
-    profile = StudentProfile.objects.filter(student_id=identifier).select_related("user").first()
-    return profile.user if profile else None
+    raw = identifier.strip()
+    for username in dict.fromkeys((normalize_username(raw), raw)):
+        user = User.objects.filter(username=username).first()
+        if user is not None:
+            return user
+    for student_id in dict.fromkeys((normalize_student_id(raw), raw)):
+        profile = StudentProfile.objects.filter(student_id=student_id).select_related("user").first()
+        if profile is not None:
+            return profile.user
+    return None
 
 
 def throttle_username(request: HttpRequest, credentials: dict | None) -> str | None:
-    """AXES_USERNAME_CALLABLE: count failures per account, whether typed as username or student id."""
+    """AXES_USERNAME_CALLABLE: one failure count per account, however the username or student id is spelt.
+
+    A known account counts under its stored username; an unknown identifier under its normalised spelling,
+    so case, width and Unicode variants of one name never get fresh allowances.
+    """
     identifier = (credentials or {}).get("username")
     if identifier is None and request is not None:
         identifier = request.POST.get("username")
     user = resolve_login(identifier)
-    return user.username if user else (identifier or "").strip() or None
+    if user is not None:
+        return user.username
+    return normalize_username(identifier if isinstance(identifier, str) else "")[:255] or None
 
 
 class UsernameOrStudentIdBackend(ModelBackend):

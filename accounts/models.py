@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .identifiers import normalize_username
 from .platforms import Platform
 
 
@@ -13,6 +14,11 @@ class User(AbstractUser):
     """A person who signs in: student, faculty reviewer, registrar or operator."""
 
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
+
+    @classmethod
+    def normalize_username(cls, username):
+        """One spelling per account (create_user, createsuperuser and the admin's forms all call this)."""
+        return normalize_username(username)
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username

@@ -104,14 +104,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-# Throttling first (axes), then username-or-student-id sign-in; ModelBackend keeps permission checks plain.
+# Throttling first (axes), then the one password door: username or student id, normalised (it is a ModelBackend,
+# so permission checks stay plain). No other backend checks passwords: Django's and allauth's would accept
+# spellings (exact, case-insensitive) that the throttle would count apart.
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.ThrottleBackend",
     "accounts.backends.UsernameOrStudentIdBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
 ]
-# Login throttling: 5 failures for one account from one address lock it for 15 minutes (a cool-off, not a ban).
+# Login throttling: 5 failures for one account (however its name is spelt) from one address lock it for
+# 15 minutes (a cool-off, not a ban). Per account and address, not per address alone: a campus shares a few
+# NAT addresses, and one student's typos must not lock out the rest.
 AXES_FAILURE_LIMIT = int(env_str("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(env_str("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from django.db import models, transaction
 
+from accounts.identifiers import normalize_student_id
 from accounts.models import Department, StudentProfile, User
 from credits.services.audit import audit_record
 
@@ -34,5 +35,6 @@ def student_profile_save(
     *, profile: StudentProfile, actor: User | None, changed_fields: Iterable[str] = ()
 ) -> StudentProfile:
     """Create or change a student's profile (department, advisor, ...), with an audit row."""
+    profile.student_id = normalize_student_id(profile.student_id)  # one spelling per student, as at sign-in
     _save_audited(profile, actor=actor, changed_fields=changed_fields, action="student_profile_save")
     return profile
