@@ -9,7 +9,7 @@ from credits.admin.base import ReadOnlyAdmin
 from .models import Department, ForgeIdentity, Mandate, RosterHint, StudentProfile, User
 from .roles import Role
 from .services.org import department_save, student_profile_save
-from .services.roles import role_grant, role_revoke
+from .services.roles import groups_set, role_grant, role_revoke, staff_flag_set, superuser_grant, superuser_revoke
 
 
 class MandateInline(admin.TabularInline):
@@ -40,10 +40,62 @@ class RosterHintInline(admin.TabularInline):
         return False
 
 
+PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Operators edit people; only a superuser changes privileges, and every such change is audited.
+
+    Roles are granted with `grant_role` (or the mandate page), which write audit rows; an operator sees the
+    privilege fields read-only and cannot change, delete or set the password of a superuser's account.
+    """
+
     fieldsets = BaseUserAdmin.fieldsets + (("Xuefen", {"fields": ("display_name",)}),)
     inlines = [MandateInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else fields + PRIVILEGE_FIELDS
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # a superuser's password or e-mail changed by an operator would be a takeover
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj: User, form, change: bool) -> None:
+        before = User.objects.filter(pk=obj.pk).values("is_superuser", "is_staff").first() if change else None
+        if not request.user.is_superuser:
+            # Defence in depth: whatever reached the form, privilege flags stay what they were.
+            obj.is_superuser, obj.is_staff = (before["is_superuser"], before["is_staff"]) if before else (False, False)
+            super().save_model(request, obj, form, change)
+            return
+        wanted = {"is_superuser": obj.is_superuser, "is_staff": obj.is_staff}
+        if before is not None:
+            obj.is_superuser, obj.is_staff = before["is_superuser"], before["is_staff"]
+        else:
+            obj.is_superuser = obj.is_staff = False
+        super().save_model(request, obj, form, change)
+        if wanted["is_superuser"] and not obj.is_superuser:
+            superuser_grant(user=obj, actor=request.user)
+        elif not wanted["is_superuser"] and obj.is_superuser:
+            superuser_revoke(user=obj, actor=request.user)
+        if wanted["is_staff"] != obj.is_staff:
+            staff_flag_set(user=obj, is_staff=wanted["is_staff"], actor=request.user)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        if not request.user.is_superuser or "groups" not in form.cleaned_data:
+            super().save_related(request, form, formsets, change)
+            return
+        wanted = list(form.cleaned_data.pop("groups"))
+        form.fields.pop("groups", None)
+        super().save_related(request, form, formsets, change)
+        groups_set(user=form.instance, groups=wanted, actor=request.user)
 
 
 @admin.register(Mandate)

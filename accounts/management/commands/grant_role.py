@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Department, User
 from accounts.roles import Role
-from accounts.services.roles import role_grant, role_revoke
+from accounts.services.roles import SUPERUSER, role_grant, role_revoke, superuser_grant, superuser_revoke
 
 
 class Command(BaseCommand):
@@ -14,16 +14,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("username")
-        parser.add_argument("role", choices=[r.value for r in Role])
+        # superuser: the audited way to make one, or to record one made by createsuperuser (check accounts.W002).
+        parser.add_argument("role", choices=[r.value for r in Role] + [SUPERUSER])
         parser.add_argument("--stage", default=None, help="approval stage key from the policy (reviewers)")
         parser.add_argument("--department", action="append", default=[], help="department code (reviewers)")
         parser.add_argument("--revoke", action="store_true")
 
     def handle(self, *args, username: str, role: str, stage: str | None, department: list[str], revoke: bool,
                **options) -> None:
-        user = User.objects.filter(username=username).first()
+        user = User.objects.filter(username=User.normalize_username(username)).first()
+        user = user or User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"no user {username!r}")
+        if role == SUPERUSER:
+            if stage or department:
+                raise CommandError("--stage and --department apply to reviewers only")
+            (superuser_revoke if revoke else superuser_grant)(user=user, actor=None)
+            self.stdout.write(f"{username}: superuser {'revoked' if revoke else 'granted (audited)'}")
+            return
         departments = list(Department.objects.filter(code__in=department))
         unknown = set(department) - {d.code for d in departments}
         if unknown:
