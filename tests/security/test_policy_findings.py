@@ -92,7 +92,8 @@ def test_an_oversized_document_is_refused_before_parsing():
     assert any("large" in p.message for p in refused(text).problems)
 
 
-@pytest.mark.parametrize("bad", ["effective_from: 2026-13-45", "effective_from: 2026-02-30", "version: !!python/name:os.system"])
+@pytest.mark.parametrize("bad", ["effective_from: 2026-13-45", "effective_from: 2026-02-30",
+                                 "version: !!python/name:os.system"])
 def test_unreadable_values_are_line_numbered_errors(bad):
     text = with_line(simple_policy(), r"^effective_from: .*$" if "effective" in bad else r"^version: .*$", bad)
     error = refused(text)
@@ -144,7 +145,7 @@ def test_the_largest_policy_the_schema_allows_publishes_and_evaluates_a_term():
     term = autumn()
     policy_publish(text=largest_policy(numbers, ppc=str(ppc)), source="largest.yaml")
     identity = ForgeIdentityFactory(login="lihua")
-    for n in range(4):
+    for _ in range(4):
         repo = RepositoryFactory(tier="standard")
         for day in range(1, 31):
             ContributionFactory(identity=identity, repository=repo, merged_at=merged(day),
