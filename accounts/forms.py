@@ -4,7 +4,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-MAX_ROSTER_BYTES = 10 * 1024 * 1024
+from .text_input import MAX_BYTES as MAX_ROSTER_BYTES
 
 
 class RosterUploadForm(forms.Form):

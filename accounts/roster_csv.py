@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from credits.forges.specs import SpecError, login_check
+
+from .identifiers import normalize_student_id
 from .models import StudentProfile, User
 from .platforms import Platform
+from .text_input import EncodingRefused, cell_problem, decode_roster, open_text, shown  # noqa: F401 (importers)
 
 REQUIRED = ("student_id", "name", "email", "department")
 HANDLES = tuple(Platform.values)  # github, gitee, gitlab
@@ -22,11 +26,6 @@ STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 # A value longer than its column is a DataError (a 500) on PostgreSQL; the name fills two columns.
 NAME_MAX = min(StudentProfile._meta.get_field("name").max_length, User._meta.get_field("display_name").max_length)
 EMAIL_MAX = User._meta.get_field("email").max_length
-HANDLE_RULES = {
-    "github": re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$"),
-    "gitee": re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"),
-    "gitlab": re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$"),
-}
 
 
 @dataclass(frozen=True)
@@ -63,29 +62,16 @@ class ParsedRoster:
     candidates: list[RosterRow] = field(default_factory=list)
 
 
-def decode_roster(data: bytes) -> tuple[str, str]:
-    """Text and encoding name: UTF-8 (with or without BOM) first, then GB18030; anything else is refused."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnicodeError(_("the file is UTF-16; save it as CSV UTF-8 or GB18030"))
-    try:
-        return data.decode("utf-8-sig"), ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError as exc:
-        raise UnicodeError(_("the file is neither UTF-8 nor GB18030 (bad byte at offset %(offset)s)")
-                           % {"offset": exc.start}) from exc
-
-
 def _handle_error(platform: str, login: str) -> str | None:
     """Why a forge login is malformed, or None."""
     if "/" in login or ":" in login or " " in login:
         return _("bad %(platform)s handle '%(login)s': give the login only, not a URL or a path") % {
-            "platform": platform, "login": login}
-    if not HANDLE_RULES[platform].match(login):
+            "platform": platform, "login": shown(login)}
+    try:
+        login_check(platform, login)  # the forges' own syntax, the one parser every caller uses
+    except SpecError:
         return _("bad %(platform)s handle '%(login)s': not a valid %(platform)s login") % {
-            "platform": platform, "login": login}
+            "platform": platform, "login": shown(login)}
     return None
 
 
@@ -94,7 +80,8 @@ def _check_row(line: int, values: dict[str, str], handle_columns: tuple[str, ...
     problems = [_("missing %(field)s") % {"field": name} for name in REQUIRED if not values.get(name)]
     sid = values.get("student_id", "")
     if sid and not STUDENT_ID.match(sid):
-        problems.append(_("malformed student id '%(sid)s' (letters, digits, - or _, at most 32)") % {"sid": sid})
+        problems.append(_("malformed student id '%(sid)s' (letters, digits, - or _, at most 32)")
+                        % {"sid": shown(sid)})
     name = values.get("name", "")
     if len(name) > NAME_MAX:
         problems.append(_("name is %(length)s characters long, at most %(max)s")
@@ -107,7 +94,7 @@ def _check_row(line: int, values: dict[str, str], handle_columns: tuple[str, ...
         try:
             validate_email(email)
         except ValidationError:
-            problems.append(_("malformed email '%(email)s'") % {"email": email})
+            problems.append(_("malformed email '%(email)s'") % {"email": shown(email)})
     for platform in handle_columns:
         login = values.get(platform, "").lstrip("@")
         if login and (why := _handle_error(platform, login)):
@@ -115,13 +102,13 @@ def _check_row(line: int, values: dict[str, str], handle_columns: tuple[str, ...
     return problems
 
 
-def parse_roster(data: bytes) -> ParsedRoster:
-    """Decode and check the whole file; rows with any problem are reported, never returned as rows."""
+def parse_roster(data: bytes | BinaryIO) -> ParsedRoster:
+    """Decode and check the whole file, streaming; rows with any problem are reported, never returned as rows."""
     try:
-        text, encoding = decode_roster(data)
-    except UnicodeError as exc:
+        text, encoding = open_text(data)
+    except EncodingRefused as exc:
         return ParsedRoster(rows=[], errors=[RosterError(1, str(exc))], encoding="")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(text)
     try:
         header_raw = next(reader)
     except StopIteration:
@@ -129,7 +116,7 @@ def parse_roster(data: bytes) -> ParsedRoster:
     except csv.Error as exc:
         error = RosterError(1, _("unreadable CSV: %(error)s") % {"error": exc})
         return ParsedRoster(rows=[], errors=[error], encoding=encoding)
-    header = [ALIASES.get(h.strip(), h.strip().lower()) for h in header_raw]
+    header = [ALIASES.get(h.strip(), shown(h.strip().lower())) for h in header_raw]
     errors: list[RosterError] = []
     missing = [c for c in REQUIRED if c not in header]
     unknown = [h for h in header if h not in REQUIRED + HANDLES]
@@ -160,6 +147,9 @@ def parse_roster(data: bytes) -> ParsedRoster:
         except csv.Error as exc:
             errors.append(RosterError(start, _("unreadable CSV: %(error)s") % {"error": exc}))
             break
+        except UnicodeDecodeError as exc:  # detection read the whole file, so this is only a defence
+            errors.append(RosterError(start, _("unreadable text: %(error)s") % {"error": exc.reason}))
+            break
         line = start
         if not any(c.strip() for c in cells):
             continue  # blank lines (often trailing) are not rows
@@ -168,8 +158,14 @@ def parse_roster(data: bytes) -> ParsedRoster:
                                       % {"n": len(cells), "m": len(header)}))
             continue
         values = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
+        text_problems = [_("%(field)s %(why)s") % {"field": name, "why": why}
+                         for name, value in values.items() if (why := cell_problem(value))]
+        if text_problems:  # never let such a value near the database, not even for its checks
+            errors.extend(RosterError(line, p) for p in text_problems)
+            continue
         problems = _check_row(line, values, handle_columns)
-        sid = values["student_id"]
+        # One spelling per student: X2099 and x2099 are the same person (as at sign-in).
+        sid = values["student_id"] = normalize_student_id(values["student_id"])
         if sid and sid in first_line_of_id:
             problems.append(_("duplicate student id %(sid)s (first on line %(line)s)")
                             % {"sid": sid, "line": first_line_of_id[sid]})
@@ -180,7 +176,7 @@ def parse_roster(data: bytes) -> ParsedRoster:
             key = (platform, login.lower())
             if key in first_line_of_handle:
                 problems.append(_("%(platform)s handle %(login)s also given on line %(line)s")
-                                % {"platform": platform, "login": login, "line": first_line_of_handle[key]})
+                                % {"platform": platform, "login": shown(login), "line": first_line_of_handle[key]})
             else:
                 first_line_of_handle[key] = line
         row = RosterRow(line=line, student_id=sid, name=values["name"], email=values["email"],

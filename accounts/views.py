@@ -53,7 +53,7 @@ def roster_upload(request: HttpRequest) -> HttpResponse:
     result = None
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        result = roster_import(data=form.cleaned_data["file"].read(), actor=request.user)
+        result = roster_import(data=form.cleaned_data["file"], actor=request.user)  # streamed, never read whole
         if result.applied:
             messages.success(request, _("%(rows)d students imported: %(created)d new, %(updated)d updated.")
                              % {"rows": result.rows, "created": result.created, "updated": result.updated})

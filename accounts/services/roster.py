@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.identifiers import normalize_username
 from accounts.models import Department, RosterHint, StudentProfile, User
 from accounts.roles import Role, setup_roles
 from accounts.roster_csv import ParsedRoster, RosterError, RosterRow, parse_roster
 from accounts.services.departments import ImportResult, code_for, department_create
+from accounts.text_input import as_stream, shown
 from credits.services.audit import audit_record
 
 CHUNK = 500  # keeps IN (...) lists well under SQLite's parameter limit
@@ -56,9 +59,12 @@ def _database_errors(rows: list[RosterRow], depts: dict[str, Department]) -> lis
     taken = set()
     for chunk in _chunks(ids):
         students |= set(StudentProfile.objects.filter(student_id__in=chunk).values_list("student_id", flat=True))
-        taken |= set(User.objects.filter(username__in=chunk).values_list("username", flat=True))
+        # Case-insensitive: REGISTRAR or Operator in a roster is the staff account registrar / operator.
+        names = {normalize_username(sid) for sid in chunk} | set(chunk)
+        taken |= {normalize_username(u) for u in User.objects.filter(username__in=names)
+                  .values_list("username", flat=True)}
     for r in rows:
-        if r.student_id and r.student_id in taken and r.student_id not in students:
+        if r.student_id and normalize_username(r.student_id) in taken and r.student_id not in students:
             errors.append(RosterError(r.line, _("student id %(sid)s is already the username of a staff account")
                                       % {"sid": r.student_id}))
     return errors
@@ -74,15 +80,16 @@ def _apply(rows: list[RosterRow], depts: dict[str, Department], handle_columns: 
     new_rows = [r for r in rows if r.student_id not in existing]
     users = []
     for r in new_rows:
-        user = User(username=r.student_id, email=r.email, display_name=r.name)
+        user = User(username=normalize_username(r.student_id), email=r.email, display_name=r.name)
         user.set_unusable_password()  # students sign in by SSO or set a password through reset
         users.append(user)
     User.objects.bulk_create(users, batch_size=CHUNK)
-    user_by_sid = {u.username: u for u in users}
+    user_by_name = {u.username: u for u in users}
     if not all(u.pk for u in users):  # backends without RETURNING: read the ids back
-        for chunk in _chunks([r.student_id for r in new_rows]):
-            user_by_sid |= {u.username: u for u in User.objects.filter(username__in=chunk)}
-    profiles = [StudentProfile(user=user_by_sid[r.student_id], student_id=r.student_id, name=r.name,
+        for chunk in _chunks([normalize_username(r.student_id) for r in new_rows]):
+            user_by_name |= {u.username: u for u in User.objects.filter(username__in=chunk)}
+    profiles = [StudentProfile(user=user_by_name[normalize_username(r.student_id)], student_id=r.student_id,
+                               name=r.name,
                                department=_find_department(depts, r.department)) for r in new_rows]
     StudentProfile.objects.bulk_create(profiles, batch_size=CHUNK)
     result.created = len(profiles)
@@ -153,7 +160,9 @@ def _missing_departments(rows: list[RosterRow], index: dict[str, Department]) ->
     return missing
 
 
-def roster_validate(*, data: bytes, create_departments: bool = False) -> tuple[ParsedRoster, list[RosterError]]:
+def roster_validate(
+    *, data: bytes | BinaryIO, create_departments: bool = False
+) -> tuple[ParsedRoster, list[RosterError]]:
     """Every problem in the file (file-level and database-level), sorted by line; no writes."""
     parsed = parse_roster(data)
     errors = list(parsed.errors)
@@ -166,19 +175,30 @@ def roster_validate(*, data: bytes, create_departments: bool = False) -> tuple[P
     return parsed, errors
 
 
-def roster_import(*, data: bytes, actor: User | None, create_departments: bool = False) -> RosterResult:
-    """Import a roster CSV: all rows apply or none; every bad row is reported by line number and reason.
+def _digest(stream: BinaryIO) -> str:
+    """SHA-256 of the whole stream, read in chunks (a large upload never sits in memory twice)."""
+    stream.seek(0)
+    sha = hashlib.sha256()
+    while chunk := stream.read(1 << 16):
+        sha.update(chunk)
+    stream.seek(0)
+    return sha.hexdigest()
+
+
+def roster_import(*, data: bytes | BinaryIO, actor: User | None, create_departments: bool = False) -> RosterResult:
+    """Import a roster CSV (bytes or a binary file): all rows apply or none; every bad row is reported by line.
 
     With `create_departments` (a first import), department values no department matches are created.
     """
-    digest = hashlib.sha256(data).hexdigest()
+    data = as_stream(data)
+    digest = _digest(data)
     with transaction.atomic():
         parsed, errors = roster_validate(data=data, create_departments=create_departments)
         if errors:
             audit_record(
                 actor=actor, action="roster_import_refused", subject_type="roster", subject_id=digest[:16],
                 reason=f"{len(errors)} error(s)",
-                data={"sha256": digest, "first_errors": [str(e) for e in errors[:20]]},
+                data={"sha256": digest, "first_errors": [shown(str(e), 300) for e in errors[:20]]},
             )
             return RosterResult(applied=False, errors=errors, encoding=parsed.encoding)
         created_departments = 0

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services.roster import roster_import
+from accounts.text_input import MAX_BYTES
 
 
 class Command(BaseCommand):
@@ -18,10 +19,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, create_departments: bool = False, **options) -> None:
         try:
-            data = file.read_bytes()
+            size = file.stat().st_size
+            if size > MAX_BYTES:  # refused unread: the file is never loaded into memory
+                raise CommandError(f"{file} is {size / 1048576:.1f} MB, more than {MAX_BYTES // 1048576} MB; split it")
+            stream = file.open("rb")
         except OSError as exc:
             raise CommandError(f"cannot read {file}: {exc.strerror}") from exc
-        result = roster_import(data=data, actor=None, create_departments=create_departments)
+        with stream:
+            result = roster_import(data=stream, actor=None, create_departments=create_departments)
         if not result.applied:
             for error in result.errors:
                 self.stderr.write(f"{file}:{error.line}: {error.message}")
