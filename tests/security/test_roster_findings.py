@@ -44,7 +44,7 @@ def messages(result) -> str:
     ("big5", ["陳大文", "李小龍", "張學友"]),
     ("shift_jis", ["山田太郎", "佐藤花子", "鈴木一郎"]),
     # A few Korean names are indistinguishable from GB18030 text by any detector; a real roster is longer.
-    ("euc_kr", ["김민준", "이서연", "박지훈", "최수아", "정우진", "강하은", "조민서", "윤도현", "장예린", "임준호"] * 20),
+    ("euc_kr", "김민준 이서연 박지훈 최수아 정우진 강하은 조민서 윤도현 장예린 임준호".split() * 20),
 ])
 def test_a_roster_in_another_cjk_encoding_is_refused_with_a_hint(cs, encoding, names):
     rows = [f"2026{i:06d},{name},s{i}@example.edu.cn,cs" for i, name in enumerate(names)]
