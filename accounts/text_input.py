@@ -15,12 +15,13 @@ from typing import BinaryIO
 
 from charset_normalizer import from_bytes
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 MAX_BYTES = 10 * 1024 * 1024  # a roster of 50,000 students is about 5 MB
 CHUNK = 64 * 1024
 SAMPLE = 256 * 1024  # bytes charset-normalizer looks at
 GB_FAMILY = {"gb18030", "gbk", "gb2312", "hz"}
-HINT_UTF8 = "save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8) and upload it again"
+HINT_UTF8 = gettext_noop("save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8) and upload it again")
 # Bidirectional overrides, embeddings, isolates and marks: they make a name display as something else.
 BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 LINE_BREAKS = set("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
