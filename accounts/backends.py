@@ -27,7 +27,7 @@ class ThrottleBackend(AxesBackend):
 def resolve_login(identifier: str | None) -> User | None:
     """The user an identifier names, by its normalised spelling: a username first, else a student id.
 
-    Usernames win on a clash. A row stored before normalisation (the `accounts.E001` check lists those that
+    Usernames win on a clash. A row stored before normalisation (the `accounts.W001` check lists those that
     collide) is still found by its exact spelling, so no account is locked out by the change.
     """
     if not isinstance(identifier, str) or not identifier.strip() or "\x00" in identifier:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import Tags, Warning, register
 from django.db import DatabaseError
 
 from .identifiers import normalize_student_id, normalize_username
@@ -21,7 +21,8 @@ def _collisions(values, normalise) -> list[list[str]]:
 
 @register(Tags.database)
 def colliding_accounts(app_configs=None, databases=None, **kwargs) -> list:
-    """accounts.E001: two accounts (or student ids) that are one after normalisation; never merged silently."""
+    """accounts.W001: accounts (or student ids) that are one after normalisation; reported, never merged."""
+    # A warning, not an error: `migrate` runs database checks and must still run while the rows are fixed.
     if not databases:
         return []
     from .models import StudentProfile, User
@@ -35,10 +36,10 @@ def colliding_accounts(app_configs=None, databases=None, **kwargs) -> list:
     hint = ("Sign-in treats these spellings as one account; rename or deactivate all but one "
             "(the admin's user page), then run the check again.")
     return (
-        [Error(f"usernames {', '.join(map(repr, group))} are one account after normalisation", hint=hint,
-               id="accounts.E001") for group in users]
-        + [Error(f"student ids {', '.join(map(repr, group))} are one student after normalisation", hint=hint,
-                 id="accounts.E001") for group in ids]
+        [Warning(f"usernames {', '.join(map(repr, group))} are one account after normalisation", hint=hint,
+               id="accounts.W001") for group in users]
+        + [Warning(f"student ids {', '.join(map(repr, group))} are one student after normalisation", hint=hint,
+                 id="accounts.W001") for group in ids]
     )
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 
 def pytest_collection_modifyitems(items):
@@ -15,3 +16,10 @@ def pytest_collection_modifyitems(items):
 def _fast_password_hashing(settings):
     """PBKDF2's rounds are for attackers, not for building test users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def english():
+    """Messages asserted in English (the portal's default language is Chinese)."""
+    with translation.override("en"):
+        yield

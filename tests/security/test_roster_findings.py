@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import translation
 
 from accounts.models import StudentProfile, User
 from accounts.roles import Role
@@ -17,14 +16,8 @@ from accounts.services.roster import roster_import
 from credits.models import AuditEvent
 from tests.factories import DepartmentFactory, UserFactory, student
 
-pytestmark = [pytest.mark.security, pytest.mark.django_db]
+pytestmark = [pytest.mark.security, pytest.mark.django_db, pytest.mark.usefixtures("english")]
 HEADER = "student_id,name,email,department"
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

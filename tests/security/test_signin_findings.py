@@ -83,6 +83,6 @@ def test_accounts_that_collide_after_normalisation_are_reported_by_a_check():
     StudentProfile.objects.filter(pk=profile.pk).update(student_id="a100")
     student(student_id="A100", user__username="second")
     messages = [m for m in run_checks(include_deployment_checks=False, databases=["default"])
-                if m.id == "accounts.E001"]
+                if m.id == "accounts.W001"]
     text = " ".join(m.msg for m in messages)
     assert "Wang" in text and "wang" in text and "a100" in text.lower()
