@@ -60,7 +60,7 @@ def unaudited_superusers(app_configs=None, databases=None, **kwargs) -> list:
         return []
     return [
         Warning(f"superuser {username!r} has no audit row for becoming one",
-                hint=f"If this is intended, record it: manage.py grant_role {username} superuser --by YOUR_NAME; "
+                hint=f"If this is intended, record it: manage.py grant_role {username} superuser; "
                      f"otherwise take it away: manage.py grant_role --revoke {username} superuser.",
                 id="accounts.W002")
         for pk, username in superusers if str(pk) not in recorded
