@@ -28,8 +28,8 @@ def colliding_accounts(app_configs=None, databases=None, **kwargs) -> list:
     from .models import StudentProfile, User
 
     try:
-        users = _collisions(User.objects.values_list("username", flat=True).iterator(), normalize_username)
-        ids = _collisions(StudentProfile.objects.values_list("student_id", flat=True).iterator(),
+        users = _collisions(User.objects.values_list("username", flat=True), normalize_username)
+        ids = _collisions(StudentProfile.objects.values_list("student_id", flat=True),
                           normalize_student_id)
     except DatabaseError:  # tables not migrated yet
         return []
