@@ -31,29 +31,13 @@ def scratch_database():
 
 
 def _seed(sim) -> dict:
-    """Register every simulated repository and link every student's forge accounts."""
-    from accounts.models import Department, ForgeIdentity, StudentProfile, User, Verification
+    """Point the forges at the simulator, register every simulated repository and link every student."""
     from credits.demo.forges import point_settings_at
-    from credits.models import Repository, SyncState
+
+    from .university import seed_registry
 
     point_settings_at(sim)
-    world = sim.world
-    department = Department.objects.create(code="bench", name="基准学院")
-    identities = []
-    for user in world.users.values():
-        if not user.student:
-            continue
-        account = User.objects.create(username=user.student["student_id"])
-        StudentProfile.objects.create(user=account, student_id=account.username, name=user.student["name"],
-                                      department=department)
-        identities += [ForgeIdentity(user=account, platform=p, external_id=user.uid(p), login=user.login(p),
-                                     verified_via=Verification.OPERATOR, verified_at=datetime.now(UTC))
-                       for p in PLATFORMS if user.uid(p) is not None]
-    ForgeIdentity.objects.bulk_create(identities)
-    repos = Repository.objects.bulk_create([Repository(platform=r.platform, path=r.path, external_id=r.id)
-                                            for r in world.repos.values()])
-    SyncState.objects.bulk_create([SyncState(repository=r) for r in repos])
-    return {"repositories": len(repos), "identities": len(identities)}
+    return seed_registry(sim.world)
 
 
 def _sync_all(sim, platform: str) -> tuple[dict, float]:

@@ -121,7 +121,7 @@ def _failed(model, state, report: SyncReport, exc: ForgeError) -> None:
         exc.message, exc.args, exc.permanent = reason, (reason,), True
         return
     backoff = min(3600.0, settings.SYNC_RETRY_BACKOFF_SECONDS * 2 ** (failures - 1))
-    exc.retry_after = exc.retry_after or backoff
+    exc.retry_after = backoff  # the task's countdown and `sync --wait` use the same wait
     _finish(model, state.pk, report, "retrying", error=exc.message, failures=failures,
             next_attempt_at=now + timedelta(seconds=exc.retry_after))
 

@@ -303,7 +303,8 @@ def test_the_overdue_sweep_skips_finished_failed_and_still_moving_work(sim):
     ForgeIdentity.objects.update(created_at=old)
     for identity, status, started in ((done, "ok", old), (failed, "error", old), (waiting, "retrying", old)):
         IdentitySyncState.objects.create(identity=identity, last_status=status, last_started_at=started,
-                                         heartbeat_at=started, next_attempt_at=due_later if identity == waiting else None)
+                                         heartbeat_at=started,
+                                         next_attempt_at=due_later if identity == waiting else None)
     stale, moving = register(sim, DEEPSEEK), register(sim, "github:PaddlePaddle/Paddle")
     SyncState.objects.filter(repository=moving).update(last_started_at=recent, heartbeat_at=recent,
                                                        last_status="running")
