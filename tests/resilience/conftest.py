@@ -203,7 +203,7 @@ def workers(university, broker_factory, tmp_path, settings):
            **{f"{p.upper()}_TOKENS": ",".join(settings.FORGE_TOKENS[p]) for p in PLATFORMS},
            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT), "CELERY_UNACKED_RESTORE_INTERVAL": "1",
            "CELERY_UNACKED_RESTORE_THROTTLE": "1", "SYNC_UNIT_PAGES": "1", "SYNC_UNIT_SECONDS": "5",
-           "SYNC_UNIT_TIME_LIMIT": "8", "SYNC_STALE_SECONDS": str(STALE_SECONDS),
+           "CELERY_TASK_TIME_LIMIT": "40", "SYNC_STALE_SECONDS": str(STALE_SECONDS),
            "FORGE_RETRY_BACKOFF_SECONDS": "0.05", "FORGE_RETRY_MAX_BACKOFF_SECONDS": "0.5",
            "SYNC_RETRY_BACKOFF_SECONDS": "0.3", "FORGE_TIMEOUT_SECONDS": "5"}
     pool = Workers(env, tmp_path)
