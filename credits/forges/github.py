@@ -149,6 +149,7 @@ class GitHubClient(BudgetTracking):
             self._spent += 1
             raise ForgeUnavailable(f"GitHub unreachable for {what}: {exc}") from exc
         except ValueError as exc:  # PyGithub lets a malformed JSON body escape as a decode error.
+            self._spent += 1  # answered (and charged), just unreadable
             raise ForgeUnavailable(f"GitHub sent a malformed body for {what}: {exc}") from exc
         return result
 

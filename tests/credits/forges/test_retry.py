@@ -88,3 +88,19 @@ def test_short_limits_are_waited_in_place_and_primary_limits_never_are():
     assert retry_wait(policy, ForgeUnavailable("502"), 3, lambda: False) is None  # the fourth attempt failed
     delays = {round(RetryPolicy(backoff=1, max_backoff=8).delay(3), 3) for _ in range(20)}
     assert len(delays) > 1 and all(4 <= d <= 8 for d in delays)  # jittered, within the doubled step
+
+
+@pytest.mark.parametrize("platform", ["github", "gitee", "gitlab"])
+def test_details_through_a_flaky_forge_arrive_whole_and_every_attempt_is_counted(platform, sim, settings,
+                                                                                  forge_retries):
+    settings.FORGE_RETRY_ATTEMPTS = 10
+    pulls = add_merged(sim.world, REPOS[platform], "wangxm", 12)
+    sim.set_fault_rate(platform, 0.5, seed=2, mix=QUICK_FAULTS)
+    client = client_for(platform, token="glpat-demo-service-1" if platform == "gitlab" else None)
+
+    details = [client.pull_detail(ref(sim, platform), p.number) for p in pulls]
+
+    assert [d.external_id for d in details] == [p.id for p in pulls]
+    assert all(d.detailed and d.changed_files is not None for d in details)
+    stats = sim.stats()["platforms"][platform]
+    assert stats["faults"] > 0 and client.requests_spent == stats["requests"]
