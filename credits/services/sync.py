@@ -242,6 +242,8 @@ def identity_backfill(*, identity_id: int, client: ForgeClient | None = None,
         pending: list[tuple[Repository, Pull]] = []
         for pull in client.user_merged_pulls(user, repos=[_ref(r) for r in repositories.values()], since=since):
             report.pulls_seen += 1
+            if report.pulls_seen % STORE_BATCH == 0:  # a long walk with little to store still shows it is alive
+                IdentitySyncState.objects.filter(pk=state.pk).update(heartbeat_at=timezone.now())
             repository = repositories.get(pull.repo_path.lower())
             if repository is None or pull.merged_at is None or pull.author.external_id != user.external_id:
                 continue
