@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credits', '0003_audit_ip'),
+        ('credits', '0004_service_tokens'),
     ]
 
     operations = [
