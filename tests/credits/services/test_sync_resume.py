@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from credits.forges import ForgeUnavailable
+from credits.forges import ForgeUnavailable, client_for
 from credits.models import Contribution, SyncState
 from credits.selectors.sync_health import sync_errors, sync_silent
 from credits.services.sync import repository_sync
@@ -67,7 +67,7 @@ def test_a_walk_taken_further_by_another_worker_stops_instead_of_redoing_its_pag
     from credits.services import sync as sync_service
 
     report = sync_service.SyncReport(subject="x")
-    sync_service._walk(sync_service.client_for("github"), repository, stale, report, max_pages=None, max_seconds=None)
+    sync_service._walk(client_for("github"), repository, stale, report, max_pages=None, max_seconds=None)
 
     assert report.superseded and not report.complete
     assert SyncState.objects.get(pk=state.pk).walk_page == 3  # the other worker's progress stands
