@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credits', '0004_service_tokens'),
+        ('credits', '0005_contribution_duplicate_evidence'),
     ]
 
     operations = [
