@@ -150,16 +150,23 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# The one place task time limits are set (every task inherits them).
-CELERY_TASK_TIME_LIMIT = 30 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# The one place task time limits are set (every task inherits them). Every task is a short unit (long work
+# re-enqueues its continuation), so the broker can redeliver a dead worker's task within minutes.
+CELERY_TASK_TIME_LIMIT = int(env_str("CELERY_TASK_TIME_LIMIT", "300"))
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# A late-acked task whose worker died is redelivered after this many seconds; it must exceed the longest
-# task (sync walks can be long), or a running task would be handed to a second worker.
+# Sync work is cut into units (SYNC_UNIT_PAGES list pages, SYNC_UNIT_STORED backfilled PRs or
+# SYNC_UNIT_SECONDS, whichever comes first) that re-enqueue their continuation.
+SYNC_UNIT_PAGES = int(env_str("SYNC_UNIT_PAGES", "10"))
+SYNC_UNIT_STORED = int(env_str("SYNC_UNIT_STORED", "300"))
+SYNC_UNIT_SECONDS = float(env_str("SYNC_UNIT_SECONDS", "120"))
+# A late-acked task whose worker died is redelivered after this many seconds; it sits just above the longest
+# unit (the task time limit), so a SIGKILLed worker costs minutes, and a running unit is never handed to a
+# second worker.
 # Kombu looks for such orphans every interval × throttle seconds (Redis transport defaults: 10 × 10).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(env_str("CELERY_VISIBILITY_TIMEOUT", "7200")),
+    "visibility_timeout": int(env_str("CELERY_VISIBILITY_TIMEOUT", str(CELERY_TASK_TIME_LIMIT + 60))),
     "unacked_restore_interval": int(env_str("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
     "unacked_restore_throttle": int(env_str("CELERY_UNACKED_RESTORE_THROTTLE", "10")),
 }
@@ -179,6 +186,18 @@ FORGE_TOKENS = {
 SYNC_BACKFILL_DAYS = int(env_str("SYNC_BACKFILL_DAYS", "730"))
 # First back-off after a forge 5xx or malformed page; doubles per retry (rate limits use the forge's reset).
 SYNC_RETRY_BACKOFF_SECONDS = float(env_str("SYNC_RETRY_BACKOFF_SECONDS", "30"))
+# Work queued or running without a heartbeat for this long is re-enqueued by the sweep, whatever its age.
+SYNC_STALE_SECONDS = float(env_str("SYNC_STALE_SECONDS", "300"))
+# A unit that failed transiently this many times in a row (each after the in-place retries) ends in `error`.
+SYNC_MAX_TRANSIENT_RETRIES = int(env_str("SYNC_MAX_TRANSIENT_RETRIES", "8"))
+# One retry rule for every forge request (credits.forges.retry): attempts per request with jittered
+# exponential backoff, and the longest retry-after waited in place (longer waits reschedule the task).
+FORGE_RETRY_ATTEMPTS = int(env_str("FORGE_RETRY_ATTEMPTS", "4"))
+FORGE_RETRY_BACKOFF_SECONDS = float(env_str("FORGE_RETRY_BACKOFF_SECONDS", "0.5"))
+FORGE_RETRY_MAX_BACKOFF_SECONDS = float(env_str("FORGE_RETRY_MAX_BACKOFF_SECONDS", "8"))
+FORGE_RETRY_MAX_WAIT_SECONDS = float(env_str("FORGE_RETRY_MAX_WAIT_SECONDS", "5"))
+# Seconds a forge client waits for one answer before the attempt counts as failed.
+FORGE_TIMEOUT_SECONDS = float(env_str("FORGE_TIMEOUT_SECONDS", "30"))
 # Seconds PyGithub waits between requests; real GitHub asks for pacing, forgesim does not.
 GITHUB_SECONDS_BETWEEN_REQUESTS = float(env_str("GITHUB_SECONDS_BETWEEN_REQUESTS", "0.25"))
 

@@ -86,6 +86,8 @@ class Response:
     content_type: str = "application/json; charset=utf-8"
     resource: str = "core"
     free: bool = False  # costs no rate budget (e.g. GitHub /rate_limit)
+    drop: bool = False  # close the connection without answering (a reset)
+    truncate: bool = False  # send only the first half of the body (a proxy cut it off)
 
 
 Handler = Callable[[Request], Response]

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from forgesim.chaos import FaultRate, FaultRates, add_arrival
 from forgesim.face import Face
 from forgesim.gitee import GiteeFace
 from forgesim.github import GitHubFace
@@ -31,6 +32,7 @@ class SimState:
         self.router = Router()
         self.faces: dict[str, Face] = {}
         self.budgets, self.stats, self.faults = Budgets(), Stats(), Faults()
+        self.rates = FaultRates()
         for face in (GitHubFace(), GiteeFace(), GitLabFace()):
             self.faces[face.platform] = face
             face.register(self.router)
@@ -54,9 +56,11 @@ class SimState:
             api=False)
         add("GET", "/_sim/stats", lambda req: Response(200, {**self.stats.snapshot(),
                                                               "budgets": self.budgets.snapshot(),
-                                                              "faults": self.faults.snapshot()}), api=False)
+                                                              "faults": self.faults.snapshot(),
+                                                              "fault_rates": self.rates.snapshot()}), api=False)
         add("POST", "/_sim/reset-stats", self._reset_stats, api=False)
         add("POST", "/_sim/faults", self._post_faults, api=False)
+        add("POST", "/_sim/fault-rates", self._post_fault_rates, api=False)
 
     def _reset_stats(self, req: Request) -> Response:
         self.stats.reset()
@@ -75,6 +79,20 @@ class SimState:
         except (ValueError, TypeError) as exc:
             return Response(400, {"message": str(exc)})
         return Response(200, {"faults": self.faults.snapshot()})
+
+    def _post_fault_rates(self, req: Request) -> Response:
+        """Body: one FaultRate object (platform, rate, mix, seed, ...) or a list; `[]` or `{"clear": true}` clears."""
+        try:
+            data = json.loads(req.body or b"{}")
+            specs = data if isinstance(data, list) else [data]
+            if not specs or isinstance(data, dict) and data.pop("clear", False):
+                self.rates.clear()
+                specs = [data] if isinstance(data, dict) and data.get("platform") else []
+            for spec in specs:
+                self.rates.set(FaultRate(**spec))
+        except (ValueError, TypeError) as exc:
+            return Response(400, {"message": str(exc)})
+        return Response(200, self.rates.snapshot())
 
     # ---- the pipeline ----------------------------------------------------------------------------
     def handle(self, req: Request) -> Response:
@@ -107,7 +125,11 @@ class SimState:
         fault = self.faults.take(platform, req.path[len(face.prefix):] + ("?" + req.raw_query if req.raw_query
                                                                           else ""))
         spent = False
-        if fault is not None:
+        drawn = self.rates.draw(platform) if fault is None else None
+        if drawn is not None and drawn not in ("slow", "truncated"):
+            resp = self._rate_fault(face, req, drawn, budget, key, resource, now)
+            budget = self.budgets.get(platform, key, resource, self.declared_limit(platform, req.token))
+        elif fault is not None:
             resp = self._fault_response(face, req, fault, budget, now)
         elif route is None:
             resp = Response(405 if path_seen else 404, face.error(405 if path_seen else 404).body)
@@ -116,8 +138,12 @@ class SimState:
         elif budget.remaining <= 0 and not route.template.endswith("/rate_limit"):
             resp = face.rate_limited(req, budget, now)
         else:
+            self._maybe_arrive(route, req, platform)
+            if drawn == "slow":  # answered in the end, but later than the client waits
+                time.sleep(self.rates.get(platform).slow_seconds)
             resp = self._call(route, req)
             resp.resource = resource
+            resp.truncate = drawn == "truncated" and resp.status == 200
             if resp.status == 200 and req.method in ("GET", "HEAD") and resp.body is not None:
                 self._etag(req, resp)
             if resp.status != 304 and not resp.free:
@@ -129,9 +155,44 @@ class SimState:
             resp.headers["x-ratelimit-remaining"] = "0"
             if fault.retry_after:  # so a client that waits for the reset waits only this long
                 resp.headers["x-ratelimit-reset"] = str(int(now + fault.retry_after))
-        self.stats.record(platform=platform, endpoint=endpoint, token=key, status=resp.status, spent=spent,
-                          fault=fault is not None)
+        self.stats.record(platform=platform, endpoint=endpoint, token=key, status=0 if resp.drop else resp.status,
+                          spent=spent, fault=fault is not None or drawn is not None)
         return resp
+
+    def _rate_fault(self, face: Face, req: Request, kind: str, budget: Any, key: str, resource: str,
+                    now: float) -> Response:
+        """The answer for a fault drawn from the forge's rate (not slow/truncated: those answer for real)."""
+        rate = self.rates.get(req.platform)
+        if kind == "reset":
+            return Response(0, None, drop=True)
+        if kind in ("500", "502", "503"):
+            return face.error(int(kind))
+        if kind == "primary":  # the token's budget is gone until its reset: later requests are limited too
+            budget = self.budgets.set(req.platform, key, resource, 0, rate.primary_reset,
+                                      self.declared_limit(req.platform, req.token))
+            return face.rate_limited(req, budget, now)
+        if kind == "429" and req.platform == "github":
+            resp = face.error(429, "Too many requests")
+            resp.headers["retry-after"] = str(rate.retry_after)
+            return resp
+        return face.rate_limited(req, budget, now, secondary=kind == "secondary", retry_after=rate.retry_after)
+
+    def _maybe_arrive(self, route: Route, req: Request, platform: str) -> None:
+        """New PRs arriving between page requests: before a list page after the first, maybe add one."""
+        if req.method != "GET" or not route.template.endswith(("/pulls", "/merge_requests")):
+            return
+        if int((req.query.get("page") or ["1"])[-1] or 1) < 2 or not self.rates.arrival(platform):
+            return
+        repo = req.params.get("pid") or f"{req.params.get('owner')}/{req.params.get('repo')}"
+        from urllib.parse import unquote
+
+        found = (self.world.repo_by_id(platform, int(repo)) if repo.isdigit()
+                 else self.world.repo(platform, unquote(repo)))
+        if found is not None:
+            arrived = add_arrival(self.world, platform, found.path, self.rates.get(platform).rng)
+            if arrived:
+                with self.rates._lock:
+                    self.rates.arrivals.append(arrived)
 
     def _call(self, route: Route, req: Request) -> Response:
         try:
@@ -196,7 +257,12 @@ class SimHandler(BaseHTTPRequestHandler):
         except Exception:  # a simulator bug must still answer, or clients hang on keep-alive
             log.exception("forgesim: %s %s", self.command, self.path)
             resp = Response(500, {"message": "forgesim internal error"})
+        if resp.drop:  # a connection reset: no status line, no body
+            self.close_connection = True
+            return
         data = encode(resp)
+        if resp.truncate:
+            data = data[: max(1, len(data) // 2)]
         self.send_response(resp.status)
         for name, value in resp.headers.items():
             self.send_header(name, value)
@@ -205,7 +271,10 @@ class SimHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)) if resp.status != 304 else "0")
         self.end_headers()
         if resp.status != 304 and self.command != "HEAD":
-            self.wfile.write(data)
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # a client that timed out on a slow answer left
+                self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 
@@ -282,7 +351,7 @@ class Simulator:
     def stats(self) -> dict[str, Any]:
         """Counters (same JSON as GET /_sim/stats)."""
         return {**self.state.stats.snapshot(), "budgets": self.state.budgets.snapshot(),
-                "faults": self.state.faults.snapshot()}
+                "faults": self.state.faults.snapshot(), "fault_rates": self.state.rates.snapshot()}
 
     def reset_stats(self) -> None:
         """Zero the counters (budgets are kept)."""
@@ -294,8 +363,18 @@ class Simulator:
         self.state.faults.add(Fault(platform, path_regex, kind, times, status, retry_after))
 
     def clear_faults(self) -> None:
-        """Drop pending faults."""
+        """Drop pending faults (and every fault rate)."""
         self.state.faults.clear()
+        self.state.rates.clear()
+
+    def set_fault_rate(self, platform: str, rate: float, *, seed: int = 0, mix: dict[str, float] | None = None,
+                       **options: Any) -> None:
+        """Make a seeded share of `platform`'s API answers fail (kinds and weights in `mix`); rate 0 clears."""
+        self.state.rates.set(FaultRate(platform, rate, **({"mix": mix} if mix else {}), seed=seed, **options))
+
+    def arrivals(self) -> list[dict[str, Any]]:
+        """The PRs that arrived between page requests in this run."""
+        return self.state.rates.snapshot()["arrivals"]
 
     def set_budget(self, platform: str, token: str | None, remaining: int, reset_in_seconds: float,
                    resource: str = "core") -> None:

@@ -45,8 +45,22 @@ def postgres_only():
 
 @pytest.fixture(autouse=True)
 def _fast_forge_clients(settings):
-    """PyGithub's politeness delay is for github.com; forgesim needs none."""
+    """PyGithub's politeness delay is for github.com; forgesim needs none.
+
+    One attempt per request unless a test asks for the in-place retries (`forge_retries`): the tests of
+    error mapping inject one fault and must see it, not its retry.
+    """
     settings.GITHUB_SECONDS_BETWEEN_REQUESTS = 0
+    settings.FORGE_RETRY_ATTEMPTS = 1
+    settings.FORGE_RETRY_BACKOFF_SECONDS = 0.01
+    settings.FORGE_RETRY_MAX_BACKOFF_SECONDS = 0.05
+
+
+@pytest.fixture
+def forge_retries(settings):
+    """The production retry rule (4 attempts), with backoff short enough for tests."""
+    settings.FORGE_RETRY_ATTEMPTS = 4
+    settings.FORGE_RETRY_MAX_WAIT_SECONDS = 5
 
 
 @pytest.fixture

@@ -28,8 +28,8 @@ class ContributionAdmin(ReadOnlyAdmin):
 
 @admin.register(SyncState)
 class SyncStateAdmin(ReadOnlyAdmin):
-    list_display = ("repository", "last_status", "watermark", "last_finished_at", "runs",
-                    "contributions_stored", "requests_spent", "not_modified")
+    list_display = ("repository", "last_status", "last_error", "heartbeat_at", "walk_page", "failures", "watermark",
+                    "last_finished_at", "runs", "contributions_stored", "requests_spent", "not_modified")
     list_filter = ("last_status",)
     list_select_related = ("repository",)
     readonly_fields = [f.name for f in SyncState._meta.fields]
@@ -37,7 +37,9 @@ class SyncStateAdmin(ReadOnlyAdmin):
 
 @admin.register(IdentitySyncState)
 class IdentitySyncStateAdmin(ReadOnlyAdmin):
-    list_display = ("identity", "last_status", "backfilled_until", "last_finished_at", "contributions_stored")
+    list_display = ("identity", "last_status", "last_error", "heartbeat_at", "failures", "backfilled_until",
+                    "last_finished_at", "contributions_stored")
+    list_filter = ("last_status",)
     list_select_related = ("identity",)
     readonly_fields = [f.name for f in IdentitySyncState._meta.fields]
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
+from credits.bench.table import row
 from credits.rules import ContributionFacts, TermWindow, compile_policy, evaluate, parse_policy
 
 POLICY_FILE = Path(__file__).resolve().parents[1] / "policies" / "default.yaml"
@@ -107,6 +108,9 @@ def run(quick: bool, out: TextIO) -> dict:
         "total_credits": str(credits),
         "results_sha256": digest.hexdigest()[:16],
     }
+    figures["table"] = [row("rules", f"engine over {total:,} contributions", figures["engine_seconds"], unit="s",
+                            target=f"< {target:.1f} s", baseline=figures["plain_loop_seconds"],
+                            met=figures["target_met"])]
     out.write(f"bench rules ({'quick' if quick else 'full'}): {total:,} contributions, {students:,} students, "
               f"policy {policy.version}, one process\n")
     out.write(f"  engine      {engine_s:8.2f} s  ({figures['microseconds_per_contribution']} µs/contribution)  "

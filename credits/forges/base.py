@@ -74,6 +74,7 @@ class PullPage:
     etag: str = ""
     not_modified: bool = False
     is_last: bool = True
+    page: int = 1  # its number, so a walk can record where to resume
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,11 @@ class ForgeAuthError(ForgeError):
 class ForgeRateLimited(ForgeError):
     """A primary or secondary rate limit; retry after `retry_after` seconds, never sleep in a worker."""
 
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None,
+                 primary: bool = False):
+        super().__init__(message, status=status, retry_after=retry_after)
+        self.primary = primary  # the token's budget is spent until its reset (not a short secondary limit)
+
 
 class ForgeUnavailable(ForgeError):
     """A 5xx, a timeout or a malformed body: transient, retry with backoff."""
@@ -160,8 +166,9 @@ class ForgeClient(Protocol):
 
     def get_user_by_id(self, external_id: int) -> ForgeUser: ...
 
-    def pull_pages(self, repo: RepoRef, *, etag: str = "", since: datetime | None = None) -> Iterator[PullPage]:
-        """Closed/merged pulls, most recently updated first, page by page.
+    def pull_pages(self, repo: RepoRef, *, etag: str = "", since: datetime | None = None,
+                   start_page: int = 1) -> Iterator[PullPage]:
+        """Closed/merged pulls, most recently updated first, page by page from `start_page`.
 
         The first page honours `etag` (a 304 yields one page with not_modified=True); `since` is a hint a
         forge may use to filter server-side (GitLab's updated_after). The caller stops iterating at its

@@ -24,12 +24,12 @@ from .base import (
     RateStatus,
     RepoRef,
 )
+from .retry import RetryPolicy, policy_from_settings, timeout_from_settings, with_retries
 from .specs import SpecError, forge_id_check, login_check, parse_repository, repository_path_check
 from .tokens import TokenPool, shared_pool
 
 PER_PAGE = 100  # Gitee's maximum (its default is 20)
 DEFAULT_RETRY_AFTER = 60.0  # Gitee documents no limit headers; a 429 without Retry-After waits a minute
-CONNECTION_ATTEMPTS = 2  # one quick retry on a reset connection; anything longer is the task's job
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -69,9 +69,11 @@ class GiteeClient(BudgetTracking):
     platform = "gitee"
 
     def __init__(self, api_url: str, *, token: str | None = None, pool: TokenPool | None = None,
-                 timeout: float = 30.0, session: requests.Session | None = None):
+                 timeout: float = 30.0, session: requests.Session | None = None, retry: RetryPolicy | None = None):
         self.api_url = api_url.rstrip("/")
         self.pool = pool
+        self.retry = retry or policy_from_settings()
+        self._fixed_token = token is not None
         # A user token (OAuth link) is used as is; otherwise the pool picks the richest service token.
         self.token = token if token is not None else (pool.choose() if pool else None)
         self.timeout = timeout
@@ -81,8 +83,22 @@ class GiteeClient(BudgetTracking):
         self._rate = RateStatus(remaining=None, limit=None, reset_at=None)
 
     # ---- transport -------------------------------------------------------------------------------
+    def _other_token(self) -> bool:
+        return not self._fixed_token and self.pool is not None and self.pool.available()
+
+    def _fetch(self, path: str, params: dict[str, Any] | None, kind: type, *,
+               etag: str = "") -> tuple[requests.Response, Any]:
+        """GET and decode with the retry rule: (response, body as `kind`; None for a 304)."""
+        def attempt() -> tuple[requests.Response, Any]:
+            if not self._fixed_token and self.pool is not None and self.pool.tokens:
+                self.token = self.pool.choose()  # the richest token now (another if this one just ran out)
+            response = self._get(path, params, etag=etag)
+            return response, None if response.status_code == 304 else self._json(response, kind)
+
+        return with_retries(self.retry, attempt, other_token=self._other_token)
+
     def _get(self, path: str, params: dict[str, Any] | None = None, *, etag: str = "") -> requests.Response:
-        """GET a path under the API root; returns a 2xx or 304 response, raises a typed ForgeError otherwise."""
+        """One GET under the API root; returns a 2xx or 304 response, raises a typed ForgeError otherwise."""
         query = dict(params or {})
         if self.token:
             query["access_token"] = self.token
@@ -90,17 +106,16 @@ class GiteeClient(BudgetTracking):
         if etag:
             headers["If-None-Match"] = etag
         url = f"{self.api_url}{path}"
-        for attempt in range(CONNECTION_ATTEMPTS):
-            try:
-                response = self.session.get(url, params=query, headers=headers, timeout=self.timeout)
-                break
-            except requests.Timeout:
-                raise ForgeUnavailable(f"gitee: timeout on {path}") from None
-            except requests.ConnectionError as exc:
-                if attempt + 1 >= CONNECTION_ATTEMPTS:
-                    # requests puts the URL (with access_token) in its message: never let it reach last_error.
-                    detail = str(exc).replace(self.token, "***") if self.token else str(exc)
-                    raise ForgeUnavailable(f"gitee: connection failed on {path}: {detail}") from None
+        try:
+            response = self.session.get(url, params=query, headers=headers, timeout=self.timeout)
+        except requests.Timeout:
+            self._spent += 1  # every attempt counts, answered or not
+            raise ForgeUnavailable(f"gitee: timeout on {path}") from None
+        except requests.RequestException as exc:
+            self._spent += 1
+            # requests puts the URL (with access_token) in its message: never let it reach last_error.
+            detail = str(exc).replace(self.token, "***") if self.token else str(exc)
+            raise ForgeUnavailable(f"gitee: connection failed on {path}: {detail}") from None
         if response.status_code != 304:
             self._spent += 1
         self._check(response, path)
@@ -175,7 +190,7 @@ class GiteeClient(BudgetTracking):
             path = parse_repository(f"gitee:{path_or_id}").path  # before any request: no ../user, no %2F
         except SpecError as exc:
             raise ForgeBadSpec(f"gitee: {exc}") from None
-        data = self._json(self._get(f"/repos/{path}"), dict)
+        data = self._fetch(f"/repos/{path}", None, dict)[1]
         namespace = data.get("namespace")
         try:
             # The answer must be a repository: a user profile (what /repos/../user reaches) has no namespace.
@@ -197,7 +212,7 @@ class GiteeClient(BudgetTracking):
             login_check("gitee", login)
         except SpecError as exc:
             raise ForgeBadSpec(f"gitee: {exc}") from None
-        data = self._json(self._get(f"/users/{login}"), dict)
+        data = self._fetch(f"/users/{login}", None, dict)[1]
         answered = data.get("login")
         if "full_name" in data or not isinstance(answered, str) or answered.casefold() != login.casefold():
             raise ForgeBadAnswer(f"gitee answered user {login!r} with something that is not that account")
@@ -217,19 +232,19 @@ class GiteeClient(BudgetTracking):
 
     def authenticated_user(self) -> ForgeUser:
         """The token's own account (`/user`), for OAuth linking."""
-        return self._user(self._json(self._get("/user"), dict))
+        return self._user(self._fetch("/user", None, dict)[1])
 
-    def pull_pages(self, repo: RepoRef, *, etag: str = "", since: datetime | None = None) -> Iterator[PullPage]:
-        """Merged pulls, most recently updated first, fetched one page per iteration step."""
+    def pull_pages(self, repo: RepoRef, *, etag: str = "", since: datetime | None = None,
+                   start_page: int = 1) -> Iterator[PullPage]:
+        """Merged pulls, most recently updated first, fetched one page per iteration step from `start_page`."""
         # Gitee's list has no updated-after filter; the caller stops at its watermark, so `since` is unused.
-        page = 1
+        page = start_page
         while True:
             params = {"state": "merged", "sort": "updated", "direction": "desc", "per_page": PER_PAGE, "page": page}
-            response = self._get(f"/repos/{repo.path}/pulls", params, etag=etag if page == 1 else "")
+            response, items = self._fetch(f"/repos/{repo.path}/pulls", params, list, etag=etag if page == 1 else "")
             if response.status_code == 304:
-                yield PullPage(pulls=[], etag=etag, not_modified=True, is_last=True)
+                yield PullPage(pulls=[], etag=etag, not_modified=True, is_last=True, page=page)
                 return
-            items = self._json(response, list)
             try:
                 total_pages = int(response.headers.get("total_page", ""))
             except ValueError:
@@ -237,14 +252,14 @@ class GiteeClient(BudgetTracking):
             is_last = page >= total_pages if total_pages is not None else len(items) < PER_PAGE
             pulls = [self._pull(item, repo.path, detailed=False) for item in items]
             yield PullPage(pulls=pulls, etag=response.headers.get("ETag", "") if page == 1 else "",
-                           is_last=is_last or not items)
+                           is_last=is_last or not items, page=page)
             if is_last or not items:
                 return
             page += 1
 
     def pull_detail(self, repo: RepoRef, number: int) -> Pull:
         """One pull with additions, deletions and changed_files."""
-        return self._pull(self._json(self._get(f"/repos/{repo.path}/pulls/{number}"), dict), repo.path,
+        return self._pull(self._fetch(f"/repos/{repo.path}/pulls/{number}", None, dict)[1], repo.path,
                           detailed=True)
 
     def user_merged_pulls(self, user: ForgeUser, *, repos: list[RepoRef], since: datetime | None) -> Iterator[Pull]:
@@ -271,4 +286,5 @@ def client_from_settings(*, token: str | None = None, pool_tokens: list[str] | N
 
     pool = shared_pool("gitee", settings.GITEE_API_URL, settings.FORGE_TOKENS.get("gitee") or ()
                        if pool_tokens is None else pool_tokens)
-    return GiteeClient(settings.GITEE_API_URL, token=token, pool=pool)
+    return GiteeClient(settings.GITEE_API_URL, token=token, pool=pool, timeout=timeout_from_settings(),
+                       retry=policy_from_settings())

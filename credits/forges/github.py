@@ -27,6 +27,7 @@ from .base import (
     RepoRef,
 )
 from .github_errors import error_from_exception, error_from_response, parse_next_link
+from .retry import RetryPolicy, policy_from_settings, timeout_from_settings, with_retries
 from .specs import SpecError, forge_id_check, login_check, parse_repository, repository_path_check
 from .tokens import TokenPool, shared_pool
 
@@ -71,7 +72,9 @@ class GitHubClient(BudgetTracking):
     platform = "github"
 
     def __init__(self, *, base_url: str, pool: TokenPool, token: str | None = None,
-                 seconds_between_requests: float | None = None, timeout: float = 30):
+                 seconds_between_requests: float | None = None, timeout: float = 30,
+                 retry: RetryPolicy | None = None):
+        self._retry = retry or policy_from_settings()
         self._pool = pool
         self._fixed_token = token
         self._base_url = base_url
@@ -88,10 +91,11 @@ class GitHubClient(BudgetTracking):
         token = self._fixed_token or self._pool.choose()
         self._token = token
         if token not in self._clients:
-            # retry=None: retries belong to the Celery task, which reschedules instead of sleeping.
+            # retry=None: our one retry rule (credits.forges.retry) wraps every request instead, because it sees
+            # what PyGithub's GithubRetry cannot (cut-off bodies, connection resets) and counts every attempt.
             self._clients[token] = Github(
                 base_url=self._base_url, auth=Auth.Token(token) if token else None, per_page=PER_PAGE,
-                retry=None, seconds_between_requests=self._pacing, timeout=self._timeout, lazy=True,
+                retry=None, seconds_between_requests=self._pacing, timeout=max(1, int(self._timeout)), lazy=True,
             )
         return self._clients[token]
 
@@ -104,13 +108,25 @@ class GitHubClient(BudgetTracking):
             self._rate = RateStatus(int(remaining), int(limit) if limit else None, float(reset) if reset else None)
             self._pool.record(self._token, int(remaining), float(reset) if reset else None)
 
+    def _other_token(self) -> bool:
+        """Whether the pool has another token with budget (a user's own token has no alternative)."""
+        return self._fixed_token is None and self._pool.available()
+
+    def _retrying(self, call):
+        return with_retries(self._retry, call, other_token=self._other_token)
+
     def _get_json(self, url: str, params: dict | None = None, etag: str = "") -> tuple[int, dict, object]:
-        """GET through PyGithub's requester; 304 returns (304, headers, None) and costs nothing."""
+        """GET with the retry rule; 304 returns (304, headers, None) and costs nothing."""
+        return self._retrying(lambda: self._get_json_once(url, params, etag))
+
+    def _get_json_once(self, url: str, params: dict | None, etag: str) -> tuple[int, dict, object]:
+        """One GET through PyGithub's requester."""
         gh = self._gh()
         headers = {"If-None-Match": etag} if etag else None
         try:
             status, resp_headers, body = gh.requester.requestJson("GET", url, params, headers)
         except RequestException as exc:
+            self._spent += 1  # the attempt reached (or may have reached) the forge: it counts
             raise ForgeUnavailable(f"GitHub unreachable: {exc}") from exc
         if status == 304:
             self._note(resp_headers, cost=0)
@@ -133,8 +149,10 @@ class GitHubClient(BudgetTracking):
             self._note(exc.headers or {})
             raise error_from_exception(exc, what=what) from exc
         except RequestException as exc:
+            self._spent += 1
             raise ForgeUnavailable(f"GitHub unreachable for {what}: {exc}") from exc
         except ValueError as exc:  # PyGithub lets a malformed JSON body escape as a decode error.
+            self._spent += 1  # answered (and charged), just unreadable
             raise ForgeUnavailable(f"GitHub sent a malformed body for {what}: {exc}") from exc
         return result
 
@@ -154,20 +172,24 @@ class GitHubClient(BudgetTracking):
         _, _, data = self._get_json(f"/user/{int(external_id)}")
         return _user_answer(data, asked_id=int(external_id))
 
-    def pull_pages(self, repo: RepoRef, *, etag: str = "", since: datetime | None = None) -> Iterator[PullPage]:
-        params = {"state": "closed", "sort": "updated", "direction": "desc", "per_page": PER_PAGE}
-        status, headers, data = self._get_json(f"/repos/{repo.path}/pulls", params, etag=etag)
-        if status == 304:
-            yield PullPage(pulls=[], etag=etag, not_modified=True)
-            return
-        first_etag = {k.lower(): v for k, v in headers.items()}.get("etag", "")
+    def pull_pages(self, repo: RepoRef, *, etag: str = "", since: datetime | None = None,
+                   start_page: int = 1) -> Iterator[PullPage]:
+        # Pages by number (not by following Link), so a resumed walk can start where the last one stopped.
+        page = start_page
         while True:
-            next_url = parse_next_link(headers)
-            yield PullPage(pulls=[pull_from_json(item, repo.path) for item in data or ()],
-                           etag=first_etag, is_last=next_url is None)
-            if next_url is None:
+            params = {"state": "closed", "sort": "updated", "direction": "desc", "per_page": PER_PAGE, "page": page}
+            status, headers, data = self._get_json(f"/repos/{repo.path}/pulls", params,
+                                                   etag=etag if page == 1 else "")
+            if status == 304:
+                yield PullPage(pulls=[], etag=etag, not_modified=True, page=page)
                 return
-            _, headers, data = self._get_json(next_url)
+            page_etag = {k.lower(): v for k, v in headers.items()}.get("etag", "") if page == 1 else ""
+            is_last = parse_next_link(headers) is None or not data
+            yield PullPage(pulls=[pull_from_json(item, repo.path) for item in data or ()], etag=page_etag,
+                           is_last=is_last, page=page)
+            if is_last:
+                return
+            page += 1
 
     def pull_detail(self, repo: RepoRef, number: int) -> Pull:
         def fetch() -> dict:
@@ -176,7 +198,7 @@ class GitHubClient(BudgetTracking):
             self._note(pull.raw_headers)
             return data
 
-        return pull_from_json(self._call(f"github:{repo.path}#{number}", fetch), repo.path)
+        return pull_from_json(self._retrying(lambda: self._call(f"github:{repo.path}#{number}", fetch)), repo.path)
 
     def user_merged_pulls(self, user: ForgeUser, *, repos: list[RepoRef], since: datetime | None) -> Iterator[Pull]:
         wanted = {r.path.lower(): r for r in repos}
@@ -269,7 +291,8 @@ def client_from_settings(*, token: str | None = None, pool_tokens: list[str] | N
     pool = shared_pool("github", settings.GITHUB_API_URL, settings.FORGE_TOKENS.get("github") or ()
                        if pool_tokens is None else pool_tokens)
     return GitHubClient(base_url=settings.GITHUB_API_URL, pool=pool, token=token,
-                        seconds_between_requests=settings.GITHUB_SECONDS_BETWEEN_REQUESTS)
+                        seconds_between_requests=settings.GITHUB_SECONDS_BETWEEN_REQUESTS,
+                        timeout=timeout_from_settings(), retry=policy_from_settings())
 
 
 __all__ = ["ForgeAuthError", "ForgeError", "ForgeNotFound", "ForgeRateLimited", "GitHubClient",

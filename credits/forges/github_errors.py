@@ -41,8 +41,10 @@ def error_from_response(status: int, headers: dict, data, *, what: str) -> Forge
     """A typed error for a GitHub answer with status >= 400."""
     message = data.get("message", "") if isinstance(data, dict) else str(data or "")
     if _is_rate_limit(status, headers, message):
+        lower = {k.lower(): v for k, v in (headers or {}).items()}
+        primary = lower.get("x-ratelimit-remaining") == "0" and "secondary" not in message.lower()
         return ForgeRateLimited(f"GitHub rate limit for {what}: {message}", status=status,
-                                retry_after=retry_after_seconds(headers))
+                                retry_after=retry_after_seconds(headers), primary=primary)
     if status == 401:
         return ForgeAuthError(f"GitHub rejected the token (401 {message}) for {what}", status=status)
     if status == 404:

@@ -1,7 +1,6 @@
 """GitLab v4 client on python-gitlab (any instance): merge requests as plain dataclasses, failures as typed errors."""
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from collections import OrderedDict
@@ -30,11 +29,11 @@ from .base import (
     RateStatus,
     RepoRef,
 )
+from .retry import RetryPolicy, policy_from_settings, timeout_from_settings, with_retries
 from .specs import SpecError, forge_id_check, login_check, parse_repository, repository_path_check
 from .tokens import TokenPool, shared_pool
 
 PER_PAGE = 100
-QUICK_RETRIES = 2  # python-gitlab's backoff is 0.1 s, 0.2 s: enough for a blip, longer is the task's job
 DEFAULT_RETRY_AFTER = 60.0
 LISTED_CACHE = 10_000  # list items kept for pull_detail, so a kept MR costs one request (its diffs), not two
 BOT_USERNAME = re.compile(r"^(project|group)_\d+_bot(_[0-9a-f]+)?$")
@@ -42,10 +41,15 @@ T = TypeVar("T")
 
 
 class _Gitlab(gitlab.Gitlab):
-    """python-gitlab that never sleeps on a 429 (the task reschedules) and retries a 5xx only briefly."""
+    """python-gitlab that never sleeps on a 429 and leaves retries to our one rule (credits.forges.retry).
+
+    Its own retry_transient_errors loop is set to zero retries: it has no jitter, does not cover cut-off
+    bodies, and its list iterator moves to the next page before parsing the body, so a retried `next()`
+    would skip the page that failed.
+    """
 
     def http_request(self, verb: str, path: str, *args: Any, obey_rate_limit: bool = False,
-                     max_retries: int = QUICK_RETRIES, **kwargs: Any) -> requests.Response:
+                     max_retries: int = 0, **kwargs: Any) -> requests.Response:
         return super().http_request(verb, path, *args, obey_rate_limit=obey_rate_limit, max_retries=max_retries,
                                     **kwargs)
 
@@ -89,8 +93,10 @@ class GitLabClient(BudgetTracking):
 
     platform = "gitlab"
 
-    def __init__(self, url: str, *, token: str | None = None, pool: TokenPool | None = None, timeout: float = 30.0):
+    def __init__(self, url: str, *, token: str | None = None, pool: TokenPool | None = None, timeout: float = 30.0,
+                 retry: RetryPolicy | None = None):
         self.url = url.rstrip("/")
+        self.retry = retry or policy_from_settings()
         self.pool = pool
         self.token = token if token is not None else (pool.choose() if pool else None)
         # Service tokens are access tokens (PRIVATE-TOKEN); a person's token comes from OAuth (Bearer).
@@ -147,6 +153,7 @@ class GitLabClient(BudgetTracking):
         except gle.GitlabError as exc:
             raise self._error(exc, what) from exc
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            self._spent += 1  # an attempt without an answer still counts
             raise ForgeUnavailable(f"gitlab unreachable ({what}): {exc}") from exc
 
     def _error(self, exc: gle.GitlabError, what: str) -> ForgeError:
@@ -176,8 +183,29 @@ class GitLabClient(BudgetTracking):
             self._listed.popitem(last=False)
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
-        with self._errors(what):
-            return fn()
+        """One request (fn) under the retry rule, its failures mapped to forge errors."""
+        def attempt() -> T:
+            with self._errors(what):
+                return fn()
+
+        return with_retries(self.retry, attempt)
+
+    def _page(self, path: str, query: dict[str, Any], page: int, what: str, *,
+              etag: str = "") -> tuple[list[dict[str, Any]], bool, str]:
+        """One list page by number: (items, is_last, ETag); a 304 raises ForgeError(status=304)."""
+        def fetch() -> tuple[list[dict[str, Any]], bool, str]:
+            response = self.gl.http_request("get", path, query_data={**query, "page": page, "per_page": PER_PAGE},
+                                            extra_headers={"If-None-Match": etag} if etag else None)
+            try:
+                items = response.json()
+            except ValueError as exc:
+                raise gle.GitlabParsingError(error_message="Failed to parse the server message") from exc
+            if not isinstance(items, list):
+                raise gle.GitlabParsingError(error_message="expected a list")
+            is_last = not response.headers.get("X-Next-Page") or not items
+            return items, is_last, response.headers.get("ETag", "")
+
+        return self._call(what, fetch)
 
     @staticmethod
     def _project_id(repo: RepoRef) -> int | str:
@@ -261,51 +289,36 @@ class GitLabClient(BudgetTracking):
             return self.gl.user
         return self._user(self._call("current user", fetch).attributes)
 
-    def pull_pages(self, repo: RepoRef, *, etag: str = "", since: datetime | None = None) -> Iterator[PullPage]:
-        """Merged MRs, most recently updated first, one page per step.
+    def pull_pages(self, repo: RepoRef, *, etag: str = "", since: datetime | None = None,
+                   start_page: int = 1) -> Iterator[PullPage]:
+        """Merged MRs, most recently updated first, one page per step from `start_page`.
 
         With an ETag the unfiltered first page is asked for conditionally (a 304 is free, and the URL must stay
         the same for the tag to match); without one, `since` becomes updated_after so GitLab filters.
         The caller stops at its watermark either way, so both walks cost the same number of pages.
         """
-        params: dict[str, Any] = {"state": "merged", "order_by": "updated_at", "sort": "desc"}
-        if etag:
-            params["extra_headers"] = {"If-None-Match": etag}
-        elif since is not None:
-            params["updated_after"] = since.isoformat()
-        manager = self.gl.projects.get(self._project_id(repo), lazy=True).mergerequests
-        try:
-            with self._errors(f"merge requests of {repo.path}"):
-                listing = manager.list(iterator=True, **params)
-        except ForgeError as exc:
-            if exc.status == 304:
-                yield PullPage(pulls=[], etag=etag, not_modified=True, is_last=True)
-                return
-            raise
-        first_etag = self._last_headers.get("ETag", "") or self._last_headers.get("etag", "")
-        yield from self._pages(listing, repo.path, first_etag)
-
-    def _pages(self, listing: Any, repo_path: str, first_etag: str) -> Iterator[PullPage]:
-        """Cut python-gitlab's item iterator back into pages without fetching a page before it is wanted."""
-        items = iter(listing)
-        page_etag = first_etag
+        query: dict[str, Any] = {"state": "merged", "order_by": "updated_at", "sort": "desc"}
+        if not etag and since is not None:
+            query["updated_after"] = since.isoformat()
+        path = f"/projects/{requests.utils.quote(str(self._project_id(repo)), safe='')}/merge_requests"
+        page = start_page
         while True:
-            with self._errors(f"merge requests of {repo_path}"):
-                first = next(items, None)  # fetches the next page, if any, only now
-                if first is None:
-                    yield PullPage(pulls=[], etag=page_etag, is_last=True)
+            try:
+                items, is_last, page_etag = self._page(path, query, page, f"merge requests of {repo.path}",
+                                                       etag=etag if page == 1 else "")
+            except ForgeError as exc:
+                if exc.status == 304:
+                    yield PullPage(pulls=[], etag=etag, not_modified=True, is_last=True, page=page)
                     return
-                is_last = listing.next_page is None
-                size = listing.per_page or PER_PAGE
-                rest = list(items) if is_last else list(itertools.islice(items, size - 1))
+                raise
             pulls = []
-            for mr in (first, *rest):
-                self._remember(repo_path, mr.attributes)
-                pulls.append(self._pull(mr.attributes, repo_path))
-            yield PullPage(pulls=pulls, etag=page_etag, is_last=is_last)
+            for data in items:
+                self._remember(repo.path, data)
+                pulls.append(self._pull(data, repo.path))
+            yield PullPage(pulls=pulls, etag=page_etag if page == 1 else "", is_last=is_last, page=page)
             if is_last:
                 return
-            page_etag = ""
+            page += 1
 
     def pull_detail(self, repo: RepoRef, number: int) -> Pull:
         """One MR with additions/deletions counted from its diffs; the MR itself comes from the walk if listed."""
@@ -335,21 +348,20 @@ class GitLabClient(BudgetTracking):
                                   "order_by": "updated_at", "sort": "desc"}
         if since is not None:
             params["updated_after"] = since.isoformat()
-        listing = self._call(f"merge requests of {user.login}",
-                             lambda: self.gl.mergerequests.list(iterator=True, **params))
-        items = iter(listing)
+        page = 1
         while True:
-            with self._errors(f"merge requests of {user.login}"):
-                mr = next(items, None)
-            if mr is None:
+            items, is_last, _ = self._page("/merge_requests", params, page, f"merge requests of {user.login}")
+            for data in items:
+                repo = by_id.get(data.get("project_id"))
+                if repo is None:
+                    continue
+                self._remember(repo.path, data)
+                pull = self._pull(data, repo.path)
+                if pull.merged_at is not None and (since is None or pull.merged_at >= since):
+                    yield pull
+            if is_last:
                 return
-            repo = by_id.get(mr.attributes.get("project_id"))
-            if repo is None:
-                continue
-            self._remember(repo.path, mr.attributes)
-            pull = self._pull(mr.attributes, repo.path)
-            if pull.merged_at is not None and (since is None or pull.merged_at >= since):
-                yield pull
+            page += 1
 
 
 def client_from_settings(*, token: str | None = None, pool_tokens: list[str] | None = None) -> GitLabClient:
@@ -358,4 +370,5 @@ def client_from_settings(*, token: str | None = None, pool_tokens: list[str] | N
 
     pool = shared_pool("gitlab", settings.GITLAB_URL, settings.FORGE_TOKENS.get("gitlab") or ()
                        if pool_tokens is None else pool_tokens)
-    return GitLabClient(settings.GITLAB_URL, token=token, pool=pool)
+    return GitLabClient(settings.GITLAB_URL, token=token, pool=pool, timeout=timeout_from_settings(),
+                        retry=policy_from_settings())

@@ -58,6 +58,13 @@ class TokenPool:
                 self.tokens = [t for t in self.tokens if t != token]
                 self._budgets.pop(token, None)
 
+    def available(self) -> bool:
+        """Whether some token has budget now (a spent one was just recorded, so this means another)."""
+        try:
+            return self.choose() is not None
+        except ForgeRateLimited:
+            return False
+
     def record(self, token: str | None, remaining: int | None, reset_at: float | None) -> None:
         """Remember what the forge said is left for this token."""
         if token is None or token not in self._budgets or remaining is None:

@@ -20,6 +20,15 @@ class SyncState(models.Model):
     contributions_stored = models.PositiveIntegerField(default=0)
     requests_spent = models.PositiveIntegerField(default=0)
     not_modified = models.PositiveIntegerField(_("304 answers"), default=0)
+    # Liveness: queued or running work whose heartbeat (and expected next attempt) is old gets re-enqueued.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("rescheduled for"), null=True, blank=True)
+    failures = models.PositiveIntegerField(_("transient failures in a row"), default=0)
+    # The walk in progress (walk_page 0: none): a retried or redelivered unit resumes here, not at the top.
+    walk_page = models.PositiveIntegerField(_("next list page of the walk in progress"), default=0)
+    walk_newest = models.DateTimeField(_("newest update seen by the walk in progress"), null=True, blank=True)
+    walk_etag = models.CharField(_("ETag of the walk's first page"), max_length=255, blank=True)
+    walk_stored = models.PositiveIntegerField(_("contributions stored by the walk in progress"), default=0)
 
     def __str__(self) -> str:
         return f"sync {self.repository_id}: {self.last_status or 'never run'}"
@@ -38,6 +47,9 @@ class IdentitySyncState(models.Model):
     pulls_seen = models.PositiveIntegerField(default=0)
     contributions_stored = models.PositiveIntegerField(default=0)
     requests_spent = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("rescheduled for"), null=True, blank=True)
+    failures = models.PositiveIntegerField(_("transient failures in a row"), default=0)
 
     def __str__(self) -> str:
         return f"backfill {self.identity_id}: {self.last_status or 'never run'}"

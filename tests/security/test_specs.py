@@ -72,7 +72,7 @@ def test_a_repository_answer_to_a_user_question_is_refused():
 def test_a_gitee_profile_answered_for_a_repository_is_refused(sim, monkeypatch):
     gitee = GiteeClient(sim.gitee_api_url)
     # What /repos/../user reaches on the real Gitee: the token's own profile.
-    monkeypatch.setattr(gitee, "_json", lambda response, kind: {"id": 2001, "login": "wangxm", "name": "w"})
-    monkeypatch.setattr(gitee, "_get", lambda path, params=None, etag="": None)
+    profile = {"id": 2001, "login": "wangxm", "name": "w"}
+    monkeypatch.setattr(gitee, "_fetch", lambda path, params, kind, etag="": (None, profile))
     with pytest.raises(ForgeBadAnswer):
         gitee.get_repository("wangxm/repo")

@@ -1,35 +1,50 @@
-"""`bench [NAME] [--quick]`: benchmarks that print figures, targets and in-run baselines."""
+"""`bench [NAME] [--quick] [--json FILE]`: every benchmark in credits/bench, one table of figures and targets."""
 
 from __future__ import annotations
 
-import importlib
 import json
-import pkgutil
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
-import credits.bench
-
-# Each benchmark is a module of credits.bench exposing run(quick: bool, out) -> dict; only real ones are listed.
-BENCHMARKS = {m.name: f"credits.bench.{m.name}" for m in pkgutil.iter_modules(credits.bench.__path__)}
+from credits.bench import discover
+from credits.bench.table import render, rows_of
 
 
 class Command(BaseCommand):
-    help = "Run one benchmark (or every one) and print its figures."
+    help = "Run one benchmark (default: every one in credits/bench) and print one table of figures."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("which", nargs="?", choices=sorted(BENCHMARKS), help="default: every benchmark")
-        parser.add_argument("--quick", action="store_true", help="a small run (seconds, for CI)")
-        parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+        parser.add_argument("which", nargs="?", help=f"one of: {', '.join(discover())} (default: all)")
+        parser.add_argument("--quick", action="store_true", help="a small run (for CI: well under a minute)")
+        parser.add_argument("--json", metavar="FILE", help="also write the figures and the table as JSON")
 
-    def handle(self, *args, which: str | None, quick: bool, json: bool, **options) -> None:
-        names = [which] if which else list(BENCHMARKS)
+    def handle(self, *args, which: str | None, quick: bool, json: str | None, **options) -> None:
+        benchmarks = discover()
+        if which and which not in benchmarks:
+            raise CommandError(f"no benchmark {which!r}; installed: {', '.join(benchmarks)}")
+        names = [which] if which else list(benchmarks)
+        results, rows = {}, []
         for name in names:
-            module = importlib.import_module(BENCHMARKS[name])
-            figures = module.run(quick=quick, out=self.stdout)
-            if json:
-                self.stdout.write(_json(figures))
+            results[name] = benchmarks[name].run(quick=quick, out=self.stdout)
+            rows += rows_of(name, results[name])
+        self.stdout.write("\n" + render(rows))
+        if json:
+            report = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "quick": quick,
+                      "machine": machine(), "benchmarks": results, "table": rows}
+            Path(json).write_text(_dumps(report) + "\n", encoding="utf-8")
+            self.stdout.write(f"figures written to {json}")
 
 
-def _json(figures: dict) -> str:
-    return json.dumps(figures, ensure_ascii=False, default=str, sort_keys=True)
+def machine() -> dict:
+    """Where the figures were measured (README quotes this with the date)."""
+    return {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
+            "database": connection.vendor}
+
+
+def _dumps(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, default=str, sort_keys=True, indent=1)

@@ -1,4 +1,4 @@
-"""manage.py sync [--platform P] [--repository SPEC] [--student ID] [--wait]: enqueue or run a sync."""
+"""manage.py sync [--platform P] [--repository SPEC] [--student ID] [--wait [--max-wait S]]: enqueue or run."""
 from __future__ import annotations
 
 import logging
@@ -9,9 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import ForgeIdentity, StudentProfile
 from accounts.platforms import Platform, SpecError, parse_repository
-from credits.forges import ForgeError
 from credits.models import Repository
-from credits.services.sync import SyncReport, identity_backfill, repository_sync
+from credits.services.sync import SyncReport
+from credits.services.sync_run import SyncGaveUp, sync_to_completion
 from credits.tasks import evaluations_enqueue, sync_identity, sync_repository
 
 
@@ -42,8 +42,10 @@ class Command(BaseCommand):
         parser.add_argument("--repository", help="PLATFORM:PATH of one registry repository")
         parser.add_argument("--student", help="student id: backfill that student's linked identities")
         parser.add_argument("--wait", action="store_true", help="run now, show progress and a final report")
+        parser.add_argument("--max-wait", type=float, default=900.0, metavar="SECONDS",
+                            help="with --wait: the longest rate-limit reset worth waiting for (default 900)")
 
-    def handle(self, *args, platform=None, repository=None, student=None, wait=False, **options):
+    def handle(self, *args, platform=None, repository=None, student=None, wait=False, max_wait=900.0, **options):
         jobs = self._jobs(platform, repository, student)
         if not jobs:
             raise CommandError("nothing to sync: no matching active repository or linked identity")
@@ -57,21 +59,29 @@ class Command(BaseCommand):
             return
         per_forge: dict[str, SyncReport] = {}
         failures: list[str] = []
+        waited = 0.0
         # Log lines (the services', the forge clients') would cut the progress bar: hold them until it ends.
         with held_logs() as held:
             for done, (kind, pk, label) in enumerate(jobs, start=1):
                 self._progress(done - 1, len(jobs), label)
+
+                def on_wait(what: str, seconds: float, label=label) -> None:
+                    nonlocal waited
+                    waited += seconds
+                    self.stdout.write(f"\n  {label}: waiting {seconds:.1f} s for {what}")
+
                 try:
-                    report = (repository_sync(repository_id=pk) if kind == "repository"
-                              else identity_backfill(identity_id=pk))
-                except ForgeError as exc:
-                    failures.append(f"{label}: {exc.message}")
+                    report = sync_to_completion(kind=kind, pk=pk, max_wait=max_wait, on_wait=on_wait,
+                                                on_report=_evaluate)  # as the tasks do: re-evaluate
+                except SyncGaveUp as exc:
+                    failures.append(f"{label}: {exc.reason}")
                     continue
-                evaluations_enqueue(contribution_ids=report.contribution_ids)  # as the tasks do
                 per_forge.setdefault(label.split(":", 1)[0], SyncReport(subject="total")).merge(report)
             self._progress(len(jobs), len(jobs), "done", final=True)
         for line in held:
             self.stderr.write(line)
+        if waited:
+            self.stdout.write(f"waited {waited:.1f} s in all for rate limits and transient faults")
         self._report(per_forge, len(jobs), failures)
 
     def _report(self, per_forge: dict[str, SyncReport], ran: int, failures: list[str]) -> None:
@@ -121,3 +131,8 @@ class Command(BaseCommand):
         bar = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label[:50]}"
         self.stdout.write(f"\r{bar:<90}" if tty else bar, ending="\n" if final else "")
         self.stdout.flush()
+
+
+def _evaluate(report: SyncReport) -> None:
+    """New contributions may change credit: re-evaluate the students concerned, as the tasks do."""
+    evaluations_enqueue(contribution_ids=report.contribution_ids)

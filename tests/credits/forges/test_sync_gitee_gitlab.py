@@ -112,7 +112,7 @@ def test_renamed_user_is_still_matched_by_numeric_id_and_the_login_follows(platf
 
 
 @pytest.mark.parametrize("platform", ["gitee", "gitlab"])
-def test_failed_walk_writes_nothing_and_keeps_the_sync_position(platform, sim, world):
+def test_failed_walk_keeps_what_it_stored_and_resumes_at_the_failed_page(platform, sim, world):
     spec = CASES[platform][0]
     repository = repository_add(spec=spec)
     ForgeIdentity.objects.create(user=student().user, platform=platform, external_id=world.users["zhangsan"].uid(
@@ -121,9 +121,21 @@ def test_failed_walk_writes_nothing_and_keeps_the_sync_position(platform, sim, w
     sim.inject_fault(platform, r"page=2", "malformed")
     with pytest.raises(ForgeUnavailable):
         repository_sync(repository_id=repository.pk)
-    assert not Contribution.objects.exists()
+    first_page = Contribution.objects.count()
+    assert 0 < first_page < 150
     state = SyncState.objects.get(repository=repository)
     assert state.watermark is None and state.last_status == "retrying"
+    assert state.walk_page == 2 and state.walk_stored == first_page
+    sim.reset_stats()
+    report = repository_sync(repository_id=repository.pk)
+    expected = sum(1 for p in world.pulls_of(platform, spec.split(":", 1)[1]).values()
+                   if p.state == "merged" and p.author == "zhangsan")
+    assert report.complete and Contribution.objects.count() == expected
+    lists = [e for e in sim.stats()["endpoints"] if e.endswith(("/pulls", "/merge_requests"))]
+    statuses = [sim.stats()["endpoints"][e]["requests"] for e in lists]
+    assert sum(statuses) == 1  # the resumed walk asked for page 2 only, not page 1 again
+    state = SyncState.objects.get(repository=repository)
+    assert state.watermark is not None and state.walk_page == 0
 
 
 def test_backfill_of_unknown_gitlab_user_is_a_permanent_error(sim):

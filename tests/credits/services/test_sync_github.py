@@ -297,15 +297,38 @@ def test_the_overdue_sweep_skips_finished_failed_and_still_moving_work(sim):
 
     from credits.services.sync import overdue_work
 
-    old, recent = timezone.now() - timedelta(hours=5), timezone.now() - timedelta(minutes=5)
+    old, recent = timezone.now() - timedelta(hours=5), timezone.now() - timedelta(seconds=30)
+    due_later = timezone.now() + timedelta(hours=1)
     never, done, failed, waiting = (link(sim, key) for key in ("wangxm", "lihua", "zhangsan", "maint"))
     ForgeIdentity.objects.update(created_at=old)
-    for identity, status, started in ((done, "ok", old), (failed, "error", old), (waiting, "retrying", recent)):
-        IdentitySyncState.objects.create(identity=identity, last_status=status, last_started_at=started)
+    for identity, status, started in ((done, "ok", old), (failed, "error", old), (waiting, "retrying", old)):
+        IdentitySyncState.objects.create(identity=identity, last_status=status, last_started_at=started,
+                                         heartbeat_at=started,
+                                         next_attempt_at=due_later if identity == waiting else None)
     stale, moving = register(sim, DEEPSEEK), register(sim, "github:PaddlePaddle/Paddle")
-    SyncState.objects.filter(repository=moving).update(last_started_at=recent, last_status="retrying")
+    SyncState.objects.filter(repository=moving).update(last_started_at=recent, heartbeat_at=recent,
+                                                       last_status="running")
 
-    repositories, identities = overdue_work(max_age_minutes=180)
+    repositories, identities = overdue_work(max_age_minutes=180, stale_seconds=120)
 
     assert repositories == [stale.pk]
-    assert identities == [never.pk]  # done, permanently failed and still-retrying backfills are left alone
+    assert identities == [never.pk]  # done, permanently failed and rescheduled backfills are left alone
+
+
+def test_the_sweep_brings_back_silent_in_flight_work_whatever_its_age(sim):
+    from django.utils import timezone
+
+    from credits.services.sync import overdue_work
+
+    silent = timezone.now() - timedelta(minutes=4)
+    queued, lost = link(sim, "wangxm"), link(sim, "lihua")  # linked minutes ago, not hours
+    ForgeIdentity.objects.update(created_at=silent)
+    IdentitySyncState.objects.create(identity=queued, last_status="queued", heartbeat_at=silent)
+    running = register(sim, DEEPSEEK)
+    SyncState.objects.filter(repository=running).update(last_status="running", heartbeat_at=silent,
+                                                        last_started_at=silent, last_finished_at=timezone.now())
+
+    repositories, identities = overdue_work(max_age_minutes=180, stale_seconds=120)
+
+    assert repositories == [running.pk]
+    assert sorted(identities) == sorted([queued.pk, lost.pk])

@@ -1,0 +1,37 @@
+"""`manage.py bench`: finds every benchmark module, prints one table, writes JSON."""
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+from django.core.management import call_command
+
+from credits.bench import discover
+from credits.bench.table import render, row, rows_of
+
+
+def test_every_benchmark_module_is_found_and_helpers_are_not():
+    found = discover()
+    assert list(found)[:2] == ["sync", "rules"]
+    assert not {"table", "university", "sync_faults"} & set(found)
+    assert all(callable(module.run) for module in found.values())
+
+
+def test_a_benchmark_without_its_own_table_still_gets_rows_and_ratios_come_from_the_baseline():
+    rows = rows_of("web", {"pages": 3, "p95_ms": 41.5, "ok": True, "note": "x"})
+    assert [(r["figure"], r["value"]) for r in rows] == [("pages", 3), ("p95_ms", 41.5)]
+    measured = row("sync", "first sync, 10% failing", 271, baseline=241, target="<= 1.3×", met=True)
+    assert measured["ratio"] == 1.12
+    assert "| sync | first sync, 10% failing | 271 | <= 1.3× ✓ | 241 | 1.12× |" in render([measured])
+
+
+def test_bench_rules_prints_the_table_and_writes_it_as_json(tmp_path):
+    out, target = StringIO(), tmp_path / "bench.json"
+
+    call_command("bench", "rules", "--quick", "--json", str(target), stdout=out)
+
+    report = json.loads(target.read_text(encoding="utf-8"))
+    assert "| benchmark | figure | value | target | baseline (same run) | ratio |" in out.getvalue()
+    assert report["quick"] and report["machine"]["cpus"] and report["date"]
+    assert report["table"][0]["benchmark"] == "rules" and report["table"][0]["baseline"] > 0
+    assert report["benchmarks"]["rules"]["contributions"] == 50_000
