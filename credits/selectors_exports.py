@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import islice
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from credits.exporting.formats import ExportFormat
@@ -83,3 +83,9 @@ def batch_rows(*, batch_id: int, fmt: ExportFormat) -> Iterator[tuple[int, list[
                 "evidence_urls": " ".join(evidence.get(row["id"], ())),
             }
             yield row["id"], [_text(values[c]) for c in columns]
+
+
+def waiting_by_term() -> list[dict]:
+    """Per term: approved records not yet in any batch (what the next export would book)."""
+    return list(CreditRecord.objects.filter(status=RecordStatus.APPROVED, export_batch__isnull=True)
+                .values("term__code").annotate(n=Count("id")).order_by("term__code"))
