@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 # OWASP CSV injection: a cell starting with one of these is read as a formula (or splits the cell) by spreadsheets.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_STARTS = frozenset("=+-@\t\r\n")
 SIGNED_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?\Z")
 
 
@@ -24,6 +24,22 @@ def safe_cell(value: str, *, numeric: bool) -> str:
     return value
 
 
+# A cell start (row start or after the NUL we join cells with) followed by a formula character.
+_RISKY_START = re.compile("(?:^|\x00)[=+\\-@\t\r\n]")
+
+
+def safe_row(cells: Sequence, numeric: list[bool]) -> Sequence:
+    """safe_cell over a row's text cells (numbers and None pass).
+
+    Nearly every row is harmless, so one join and one regex search (both C) decide whether any cell needs a
+    look; a false alarm (a NUL inside a value) only costs the slow path, which is always correct.
+    """
+    if not _RISKY_START.search("\x00".join(map(str, cells))):
+        return cells
+    return [safe_cell(v, numeric=n) if type(v) is str and v[:1] in FORMULA_STARTS else v
+            for v, n in zip(cells, numeric, strict=True)]
+
+
 class UnwritableCell(ValueError):
     """A cell cannot be written in the chosen encoding or file type; names the record and column."""
 
@@ -32,9 +48,11 @@ class UnwritableCell(ValueError):
         super().__init__(f"record {record_id}: {column} {value!r} {why}; nothing was exported")
 
 
-def check_cells(record_id: int, columns: Sequence[str], cells: Sequence[str], *, encoding: str, xlsx: bool) -> None:
-    """Raise UnwritableCell for the first cell the file could not hold faithfully."""
+def check_cells(record_id: int, columns: Sequence[str], cells: Sequence, *, encoding: str, xlsx: bool) -> None:
+    """Raise UnwritableCell for the first text cell the file could not hold faithfully (numbers always fit)."""
     for column, value in zip(columns, cells, strict=True):
+        if type(value) is not str:
+            continue
         if xlsx:
             if ILLEGAL_CHARACTERS_RE.search(value):
                 raise UnwritableCell(record_id, column, value, "contains a control character XLSX cannot hold")

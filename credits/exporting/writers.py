@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import BinaryIO, Protocol
 
@@ -14,13 +15,13 @@ from .cells import is_number
 
 
 class RowWriter(Protocol):
-    def writerow(self, cells: list[str]) -> None: ...
+    def writerow(self, cells: Sequence) -> None: ...
 
     def close(self) -> None: ...
 
 
 class CsvRowWriter:
-    """csv.writer over an encoding wrapper: quotes only where RFC 4180 needs to, lines end in CRLF."""
+    """csv.writer over an encoding wrapper: quotes only where RFC 4180 needs to, lines end in CRLF, None is empty."""
 
     def __init__(self, out: BinaryIO, encoding: str):
         # utf-8-sig writes the byte-order mark Excel needs to read UTF-8; newline="" keeps our CRLF untouched.
@@ -43,11 +44,13 @@ class XlsxRowWriter:
         self._sheet = self._book.create_sheet(title[:31] or "export")
         self._header = True
 
-    def writerow(self, cells: list[str]) -> None:
+    def writerow(self, cells: Sequence) -> None:
         row = []
         for value, numeric in zip(cells, self._numeric, strict=True):
-            if numeric and not self._header and is_number(value):
-                row.append(WriteOnlyCell(self._sheet, value=Decimal(value)))
+            if value is None:
+                value = ""
+            if numeric and not self._header and (type(value) is not str or is_number(value)):
+                row.append(WriteOnlyCell(self._sheet, value=value if type(value) is not str else Decimal(value)))
                 continue
             cell = WriteOnlyCell(self._sheet, value=value)
             cell.data_type = "s"  # never a formula, whatever the text starts with

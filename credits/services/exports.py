@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from credits.exporting.cells import check_cells, safe_cell
+from credits.exporting.cells import check_cells, safe_row
 from credits.exporting.formats import NUMERIC_COLUMNS, ExportFormat, check_encoding, load_format
 from credits.exporting.writers import row_writer
 from credits.models import BatchStatus, CreditRecord, ExportBatch, FileType, RecordStatus, Term
@@ -97,7 +97,7 @@ def _write_file(batch: ExportBatch, fmt: ExportFormat, out: IO[bytes]) -> int:
     writer.writerow(fmt.headers())
     written = 0
     for _record_id, cells in batch_rows(batch_id=batch.id, fmt=fmt):
-        writer.writerow([safe_cell(value, numeric=num) for value, num in zip(cells, numeric, strict=True)])
+        writer.writerow(safe_row(cells, numeric))
         written += 1
         if written % PROGRESS_EVERY == 0:
             ExportBatch.objects.filter(id=batch.id).update(rows_written=written)

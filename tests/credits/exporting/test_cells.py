@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from credits.exporting.cells import UnwritableCell, check_cells, safe_cell
+from credits.exporting.cells import UnwritableCell, check_cells, safe_cell, safe_row
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+86 138", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "\nLF",
@@ -44,3 +44,13 @@ def test_a_lone_surrogate_cannot_be_encoded_in_gb18030():
 
 def test_every_script_passes_the_gb18030_check():
     check_cells(1, ["student_name"] * 4, ["𠀀𪚥", "Łukasz", "ئەنۋەر", "🙂"], encoding="gb18030", xlsx=False)
+
+
+@pytest.mark.parametrize("row", [
+    ("张三", "ok", 1), ("=1", "x", None), ("a", "\tb", 2), ("a", "b\x00=c", 3), ("x", "-1.5", 4), (None, "@", 5),
+    ("a=b", "c+d", "e-f"),
+])
+def test_safe_row_matches_safe_cell_on_every_cell(row):
+    numeric = [False, True, True]
+    expected = [safe_cell(v, numeric=n) if isinstance(v, str) else v for v, n in zip(row, numeric, strict=True)]
+    assert list(safe_row(row, numeric)) == expected

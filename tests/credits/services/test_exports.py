@@ -211,21 +211,21 @@ def test_a_render_that_dies_midway_is_rendered_again_to_the_same_rows(monkeypatc
     for _ in range(3):
         approved_record(term=term)
     batch = batch_create(term=term, actor=None)
-    real = exports.safe_cell
+    real = exports.safe_row
     calls = {"n": 0}
 
-    def dying(value, *, numeric):
+    def dying(cells, numeric):
         calls["n"] += 1
-        if calls["n"] == 20:
+        if calls["n"] == 2:
             raise MemoryError("worker killed mid-render")
-        return real(value, numeric=numeric)
+        return real(cells, numeric)
 
-    monkeypatch.setattr(exports, "safe_cell", dying)
+    monkeypatch.setattr(exports, "safe_row", dying)
     with pytest.raises(MemoryError):
         batch_render(batch_id=batch.id)
     assert ExportBatch.objects.get(id=batch.id).status == BatchStatus.FAILED
     exports.batch_retry(batch_id=batch.id, actor=None)
-    monkeypatch.setattr(exports, "safe_cell", real)
+    monkeypatch.setattr(exports, "safe_row", real)
     done = batch_render(batch_id=batch.id)
     assert done.status == BatchStatus.READY and len(read_csv(done)) == 4
     assert CreditRecord.objects.filter(export_batch=batch).count() == 3
