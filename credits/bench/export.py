@@ -60,7 +60,7 @@ def _seed(n: int) -> int:
 
 def _plain(batch_id: int, out) -> int:
     """The baseline: the batch's row query written as it comes by a bare csv.writer (no formatting, no checks)."""
-    from credits.selectors_exports import CHUNK, batch_row_query
+    from credits.selectors.exports import CHUNK, batch_row_query
 
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text, lineterminator="\r\n")

@@ -15,7 +15,7 @@ from credits.exporting.cells import check_cells, safe_row
 from credits.exporting.formats import NUMERIC_COLUMNS, ExportFormat, check_encoding, load_format
 from credits.exporting.writers import row_writer
 from credits.models import BatchStatus, CreditRecord, ExportBatch, FileType, RecordStatus, Term
-from credits.selectors_exports import batch_rows, claimable_records
+from credits.selectors.exports import batch_rows, claimable_records
 from credits.services.audit import audit_record
 
 CLAIM_CHUNK = 500  # ids per UPDATE (SQLite allows a limited number of query parameters)

@@ -13,7 +13,7 @@ from credits.exporting.cells import UnwritableCell
 from credits.exporting.formats import FormatError
 from credits.forms import BookForm, ExportForm
 from credits.models import BatchStatus, ExportBatch
-from credits.selectors_exports import batches, waiting_by_term
+from credits.selectors.exports import batches, waiting_by_term
 from credits.services.exports import (
     BatchNotReady,
     ExportRefused,
@@ -22,7 +22,7 @@ from credits.services.exports import (
     batch_download,
     batch_retry,
 )
-from credits.tasks_export import render_export_batch
+from credits.tasks import render_export_batch
 
 CONTENT_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from credits.models import ExportBatch
-from credits.selectors_exports import batches
+from credits.selectors.exports import batches
 from credits.services.exports import ExportRefused, batch_book, term_for_export
 
 

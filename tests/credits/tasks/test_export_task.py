@@ -7,7 +7,7 @@ import pytest
 
 from credits.models import BatchStatus, ExportBatch
 from credits.services.exports import batch_create
-from credits.tasks_export import render_export_batch
+from credits.tasks import render_export_batch
 from tests.credits.export_helpers import approved_record, export_term
 
 

@@ -5,7 +5,8 @@ import hashlib
 
 import pytest
 
-from accounts.roles import Role, role_grant
+from accounts.roles import Role
+from accounts.services.roles import role_grant
 from credits.models import AuditEvent, BatchStatus, ExportBatch
 from credits.services.exports import batch_create
 from tests.credits.export_helpers import approved_record, export_term

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credits', '0002_policy_terms_records'),
+        ('credits', '0003_audit_ip'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
