@@ -6,21 +6,11 @@ import pytest
 from accounts.roles import Role
 from accounts.services.roles import role_grant
 from credits.models import BatchStatus, ExportBatch
-from tests.accounts.test_link_browser import chromium  # noqa: F401 - the shared Chromium fixture
+from tests.accounts.test_link_browser import chromium, page  # noqa: F401 - the shared Chromium and page fixtures
 from tests.credits.export_helpers import approved_record, export_term
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("eager_tasks")]
-
-
-@pytest.fixture
-def page(chromium):  # noqa: F811
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 1200, "height": 800}, accept_downloads=True)
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 @pytest.fixture
@@ -31,7 +21,7 @@ def registrar(transactional_db, settings, tmp_path):
     return user
 
 
-def test_registrar_creates_and_downloads_a_batch(page, live_server, registrar, tmp_path):
+def test_registrar_creates_and_downloads_a_batch(page, live_server, registrar, tmp_path):  # noqa: F811
     term = export_term()
     approved_record(term=term, name="欧阳娜娜")
     approved_record(term=term, name="=HYPERLINK(\"http://evil\")")
