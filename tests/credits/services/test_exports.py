@@ -229,3 +229,32 @@ def test_a_render_that_dies_midway_is_rendered_again_to_the_same_rows(monkeypatc
     done = batch_render(batch_id=batch.id)
     assert done.status == BatchStatus.READY and len(read_csv(done)) == 4
     assert CreditRecord.objects.filter(export_batch=batch).count() == 3
+
+
+def test_every_column_a_format_may_choose_has_its_value(settings, tmp_path):
+    from credits.exporting.formats import COLUMNS
+
+    settings.EXPORT_FORMATS_DIR = str(tmp_path)
+    columns = "".join(f"  - column: {name}\n" for name in COLUMNS)
+    (tmp_path / "everything.yaml").write_text(f"title: every column\ncolumns:\n{columns}", encoding="utf-8")
+    term = export_term()
+    original = approved_record(term=term, name="张三", evidence=2)
+    export(term)
+    fix = adjustment_of(original, target="2.5")
+    batch = export(term, format_name="everything")
+    header, row = read_csv(batch)
+    got = dict(zip(header, row, strict=True))
+    profile = original.student.student
+    assert got | {"evidence_urls": "", "approved_at": ""} == {
+        "batch_id": str(batch.id), "record_id": str(fix.id), "original_record_id": str(original.id),
+        "kind": "adjustment", "student_id": profile.student_id, "student_name": "张三",
+        "department": profile.department.name, "department_code": profile.department.code,
+        "department_en": profile.department.name_en, "term": "2026-autumn", "term_name": "2026-autumn 学期",
+        "course_code": "AI101", "course_name": "开源实践", "course_name_en": "Open source practice",
+        "credit_category": "创新实践学分", "credits": "1.00", "grade": "合格", "policy_version": "export-1",
+        "approved_by": "prof_wang", "approved_by_name": "王老师", "approved_at": "", "evidence_urls": ""}
+    assert got["evidence_urls"] == ""  # an adjustment has no credited lines of its own
+    first = read_csv(ExportBatch.objects.get(id=CreditRecord.objects.get(id=original.id).export_batch_id))
+    urls = dict(zip(first[0], first[1], strict=True))["evidence_urls"].split(" ")
+    lines = original.lines.order_by("position").values_list("contribution__url", flat=True)
+    assert urls == list(lines) and len(urls) == 2
