@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credits', '0003_audit_ip'),
+        ('credits', '0005_contribution_duplicate_evidence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
