@@ -48,6 +48,9 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "credits.view_creditrecord",
         "credits.view_creditline",
         "credits.view_term",
+        "credits.view_exportbatch",
+        "credits.add_exportbatch",
+        "credits.change_exportbatch",
     ),
     # Operators run the service: every permission of our two apps (computed in setup_roles).
     Role.OPERATOR: (),

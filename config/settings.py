@@ -136,6 +136,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# A university's own registrar export formats (YAML files, one per format); the shipped ones stay available.
+EXPORT_FORMATS_DIR = env_str("EXPORT_FORMATS_DIR")
 
 # Celery: without a broker, tasks run eagerly in-process (the embedded setup).
 # The in-memory transport (not Celery's amqp:// default) backs an in-process worker when one is started.

@@ -1,6 +1,7 @@
 """Credits models, split by concern; import from here."""
 from .audit import AuditEvent
 from .contributions import Contribution, ContributionKind
+from .exports import BatchStatus, ExportBatch, FileType
 from .policy import PolicyVersion, Term
 from .records import CreditLine, CreditRecord, LineOutcome, RecordKind, RecordStatus
 from .registry import Repository
@@ -9,6 +10,9 @@ from .tokens import ServiceToken
 
 __all__ = [
     "AuditEvent",
+    "BatchStatus",
+    "ExportBatch",
+    "FileType",
     "Contribution",
     "ContributionKind",
     "CreditLine",

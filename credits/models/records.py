@@ -19,6 +19,8 @@ class RecordStatus(models.TextChoices):
 class RecordKind(models.TextChoices):
     EVALUATION = "evaluation", _("evaluation")
     ADJUSTMENT = "adjustment", _("adjustment")
+    # Books the reversal of an exported record that was revoked (issue 9 owns the workflow that creates it).
+    REVOCATION = "revocation", _("revocation")
 
 
 # Statuses re-evaluation may rewrite; everything else is frozen (a decision was taken or is pending).
@@ -55,7 +57,11 @@ class CreditRecord(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
-    export_reference = models.CharField(_("export batch"), max_length=64, blank=True)
+    # The one registrar batch that booked this record (set in the claiming transaction, never cleared).
+    export_batch = models.ForeignKey(
+        "credits.ExportBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="records",
+        verbose_name=_("export batch"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -72,7 +78,8 @@ class CreditRecord(models.Model):
             ),
             models.CheckConstraint(
                 condition=(Q(kind="evaluation") & Q(adjusts__isnull=True))
-                | (Q(kind="adjustment") & Q(adjusts__isnull=False) & Q(target_credits__isnull=False)),
+                | (Q(kind__in=["adjustment", "revocation"]) & Q(adjusts__isnull=False)
+                   & Q(target_credits__isnull=False)),
                 name="record_adjustment_has_target",
             ),
         ]

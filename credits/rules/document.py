@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from credits.rules.schema import KINDS, Policy
 
 Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 # A policy is a few kilobytes; these limits refuse a hostile document before it costs memory or recursion.
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 20
@@ -187,8 +188,8 @@ def _screen(text: str, source: str) -> None:
                                    f"YAML error: {exc}")]) from exc
 
 
-def parse_policy(text: str, source: str = "<policy>") -> Policy:
-    """Parse and validate a policy document or raise PolicyError listing every problem."""
+def parse_document(text: str, source: str, model: type[M]) -> tuple[M, dict[Loc, int]]:
+    """Parse YAML into `model` or raise PolicyError naming the line of every problem; also return the lines."""
     _screen(text, source)
     loader = _Loader(text)
     try:
@@ -213,13 +214,18 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
     if not isinstance(data, dict):
         raise PolicyError([Problem(source, 1, "", "the document must be a mapping of keys")])
     try:
-        policy = Policy.model_validate(data)
+        return model.model_validate(data), lines
     except ValidationError as exc:
         problems = [
             Problem(source, _line_for(lines, tuple(e["loc"])), _dotted(tuple(e["loc"])), _describe(e))
             for e in exc.errors()
         ]
         raise PolicyError(problems) from exc
+
+
+def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    """Parse and validate a policy document or raise PolicyError listing every problem."""
+    policy, lines = parse_document(text, source, Policy)
     semantic = semantic_problems(policy)
     if semantic:
         raise PolicyError([Problem(source, _line_for(lines, loc), _dotted(loc), msg) for loc, msg in semantic])

@@ -35,6 +35,9 @@ class Course(_Strict):
     code: str = Field(min_length=1, max_length=32)
     name_zh: str = Field(min_length=1, max_length=_TEXT)
     name_en: str = Field(min_length=1, max_length=_TEXT)
+    # How the registrar books it: a credit category (创新实践学分) and a grade (a number such as 85, or 合格).
+    credit_category: str = Field(default="", max_length=64)
+    grade: Decimal | str = Field(default="", union_mode="left_to_right")
 
 
 class SizeBand(_Strict):

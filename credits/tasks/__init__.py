@@ -4,6 +4,7 @@ Importing the package registers every task module, so `autodiscover_tasks` needs
 Time limits and acks_late are set once, in settings (CELERY_TASK_TIME_LIMIT, CELERY_TASK_ACKS_LATE).
 """
 from credits.tasks.evaluation import evaluate_open_terms, evaluate_students, evaluate_term, evaluations_enqueue
+from credits.tasks.export import render_export_batch
 from credits.tasks.sync import (
     backfill_enqueue,
     sync_all_repositories,
@@ -18,6 +19,7 @@ __all__ = [
     "evaluate_students",
     "evaluate_term",
     "evaluations_enqueue",
+    "render_export_batch",
     "sync_all_repositories",
     "sync_identity",
     "sync_overdue_repositories",

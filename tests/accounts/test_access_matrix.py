@@ -68,6 +68,18 @@ def a_student_id(p):
     return {"student_id": p.student_a.student_id}
 
 
+def a_batch(p):
+    """A rendered export batch of the approved record B (created once, reused by every check)."""
+    from credits.models import ExportBatch
+    from credits.services.exports import batch_create, batch_render
+
+    batch = ExportBatch.objects.first() or batch_create(term=p.record_b.term, actor=p.registrar)
+    return {"batch_id": batch_render(batch_id=batch.id).id}
+
+
+REGISTRAR_ONLY = {"anonymous": LOGIN, **STAFF_OK}
+
+
 RULES: dict[str, list[Check]] = {
     "home": PUBLIC,
     "healthz": PUBLIC,
@@ -93,6 +105,23 @@ RULES: dict[str, list[Check]] = {
     "roster_upload": [
         Check({"anonymous": LOGIN, **STAFF_OK}, default=FORBIDDEN),
         Check({"anonymous": LOGIN, **STAFF_OK}, default=FORBIDDEN, method="post"),
+    ],
+    # Registrar export (credits.views.exports): the registrar and operators only.
+    "export_list": [
+        Check(REGISTRAR_ONLY, default=FORBIDDEN),
+        Check(REGISTRAR_ONLY, default=FORBIDDEN, method="post"),  # an empty form: shown again with its errors
+    ],
+    "export_download": [Check(REGISTRAR_ONLY, default=FORBIDDEN, kwargs=a_batch)],
+    "export_progress": [Check(REGISTRAR_ONLY, default=FORBIDDEN, kwargs=a_batch)],
+    "export_book": [
+        Check({}, default=NOT_ALLOWED, kwargs=a_batch),
+        Check({"anonymous": LOGIN, "registrar": REDIRECT, "operator": REDIRECT}, default=FORBIDDEN, method="post",
+              kwargs=a_batch),
+    ],
+    "export_retry": [
+        Check({}, default=NOT_ALLOWED, kwargs=a_batch),
+        Check({"anonymous": LOGIN, "registrar": REDIRECT, "operator": REDIRECT}, default=FORBIDDEN, method="post",
+              kwargs=a_batch),
     ],
     # Forge linking (accounts.linking): one's own accounts only; unlinking another person's id is a 404.
     "forge_accounts": SIGNED_IN,
@@ -144,6 +173,12 @@ def _matches(expected: str, resp, login_url: str) -> bool:
         REDIRECT: resp.status_code in (301, 302, 303) and not location.startswith(login_url),
         ANY: resp.status_code < 500,
     }[expected]
+
+
+@pytest.fixture(autouse=True)
+def _export_files(settings, tmp_path):
+    """Export batches rendered by the checks are written under the test's own directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)

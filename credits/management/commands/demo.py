@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import ForgeIdentity
 from credits.demo import credit, report
 from credits.demo import seed as seeding
+from credits.demo.export import registrar_export
 from credits.demo.forges import celery_worker, point_settings_at
 from credits.models import SyncState
 from forgesim.generator import generate
@@ -58,6 +59,7 @@ class Command(BaseCommand):
             credit.credit_seed_and_evaluate(write)
             report.invitation_link(write, seeding.students_of(world)[-1].student["student_id"],
                                    f"http://127.0.0.1:{port}")
+            registrar_export(write)  # the summary ends with the batch's path
             if no_serve:
                 sim.stop()
                 return
