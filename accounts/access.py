@@ -2,7 +2,8 @@
 
 | role | students | identities | contributions | credit records |
 | student | themselves | their own | their own | their own |
-| reviewer | their departments' | their departments' | their departments' | their departments' |
+| reviewer | their mandates' departments (all for a university-wide mandate) | same | same | same |
+| advisor | their advisees | their advisees' | their advisees' | their advisees' |
 | registrar | all | all | those credited in approved records | approved only |
 | operator | all | all | all | all |
 
@@ -32,11 +33,20 @@ def _roles(user) -> frozenset[str]:
 
 
 def reviewed_department_ids(user):
-    """Subquery of the department ids `user` reviews (empty for non-reviewers)."""
+    """Subquery of the department ids `user` holds a mandate for (empty for non-reviewers)."""
     return Mandate.objects.filter(user_id=user.pk, department__isnull=False).values("department_id")
 
 
-def _scope(user, *, own: str, department: str, registrar: Q | None) -> Q:
+def holds_university_mandate(user) -> bool:
+    """True when `user` decides some stage for every department (cached on the user for the request)."""
+    cached = getattr(user, "_xuefen_university", None)
+    if cached is None:
+        cached = Mandate.objects.filter(user_id=user.pk, department__isnull=True).exists()
+        user._xuefen_university = cached
+    return cached
+
+
+def _scope(user, *, own: str, department: str, registrar: Q | None, advisor: str | None = None) -> Q:
     """OR together the role scopes: `own` and `department` are lookups to the person and their department."""
     if not _signed_in(user):
         return NOTHING
@@ -44,6 +54,10 @@ def _scope(user, *, own: str, department: str, registrar: Q | None) -> Q:
     if Role.OPERATOR in roles:
         return EVERYTHING
     q = Q(**{own: user.pk})  # anyone signed in sees their own things, student role or not
+    if advisor is not None:  # the roster's advisor decides the advisor stage, mandate or not
+        q |= Q(**{advisor: user.pk})
+    if Role.REVIEWER in roles and holds_university_mandate(user):
+        return EVERYTHING
     if Role.REVIEWER in roles:
         q |= Q(**{f"{department}__in": reviewed_department_ids(user)})
     if Role.REGISTRAR in roles and registrar is not None:
@@ -53,7 +67,7 @@ def _scope(user, *, own: str, department: str, registrar: Q | None) -> Q:
 
 def students_visible_to(user) -> QuerySet[StudentProfile]:
     """Student profiles: self; a reviewer's departments; the registrar and operators everyone."""
-    q = _scope(user, own="user_id", department="department_id", registrar=EVERYTHING)
+    q = _scope(user, own="user_id", department="department_id", registrar=EVERYTHING, advisor="advisor_id")
     return StudentProfile.objects.filter(q).select_related("user", "department")
 
 
@@ -73,7 +87,7 @@ def records_visible_to(user) -> QuerySet[CreditRecord]:
     """Credit records: own; a reviewer's departments (every status); the registrar approved ones only."""
     q = _scope(
         user, own="student_id", department="student__student__department_id",
-        registrar=Q(status=RecordStatus.APPROVED),
+        registrar=Q(status=RecordStatus.APPROVED), advisor="student__student__advisor_id",
     )
     return CreditRecord.objects.filter(q).select_related("term", "student")
 
