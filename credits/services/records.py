@@ -85,8 +85,13 @@ def record_withdraw(*, record_id: int, actor, ip: str | None = None, now: dt.dat
                 stage_key="", stage_index=0, scope="")
 
 
-def _decide(action: str, *, record_id: int, actor, ip: str | None, apply: Callable) -> CreditRecord:
-    """Run a stage decision; a refusal for mandate or separation of duties is audited after the rollback."""
+def _decide(action: str, *, record_id: int, actor, ip: str | None, apply: Callable,
+            reason: str | None = None) -> CreditRecord:
+    """Run a stage decision; a refusal for mandate or separation of duties is audited after the rollback.
+
+    Checks run in this order so that nobody outside the mandate learns more than "no such record":
+    the record's status, the mandate and separation of duties, then (`reason` given) the reason, then `apply`.
+    """
     try:
         with transaction.atomic():
             try:
@@ -96,6 +101,8 @@ def _decide(action: str, *, record_id: int, actor, ip: str | None, apply: Callab
             if record.status not in TRANSITIONS[action][0]:
                 _moved_on(record, actor)
             stage = check_decider(actor, record)
+            if reason is not None:
+                require_reason(reason)
             RecordDecision.objects.create(record=record, stage=stage.key, action=action, actor=actor)
             record = apply(record, stage)
     except (NotPermitted, SeparationOfDuties) as exc:
@@ -141,8 +148,8 @@ def record_approve(*, record_id: int, actor, reason: str = "", ip: str | None = 
 def record_return(*, record_id: int, actor, reason: str, ip: str | None = None,
                   now: dt.datetime | None = None) -> CreditRecord:
     """Send the record back to the student with a reason; they may change and resubmit it."""
-    reason = require_reason(reason, _("return"))
-    return _decide("return", record_id=record_id, actor=actor, ip=ip, apply=lambda record, stage: move(
+    reason = (reason or "").strip()
+    return _decide("return", record_id=record_id, actor=actor, ip=ip, reason=reason, apply=lambda record, stage: move(
         record, action="return", actor=actor, to_status=S.RETURNED, now=now_or(now), reason=reason, ip=ip,
         stage_key="", stage_index=0, scope=""))
 
@@ -150,9 +157,9 @@ def record_return(*, record_id: int, actor, reason: str, ip: str | None = None,
 def record_reject(*, record_id: int, actor, reason: str, ip: str | None = None,
                   now: dt.datetime | None = None) -> CreditRecord:
     """Refuse the record for good, with a reason."""
-    reason = require_reason(reason, _("reject"))
+    reason = (reason or "").strip()
     now = now_or(now)
-    return _decide("reject", record_id=record_id, actor=actor, ip=ip, apply=lambda record, stage: move(
+    return _decide("reject", record_id=record_id, actor=actor, ip=ip, reason=reason, apply=lambda record, stage: move(
         record, action="reject", actor=actor, to_status=S.REJECTED, now=now, reason=reason, ip=ip,
         stage_key="", fields={"decided_by": actor, "decided_at": now}))
 
@@ -170,10 +177,10 @@ def _parse_credits(value) -> Decimal:
 def record_adjust(*, record_id: int, actor, credits, reason: str, ip: str | None = None,
                   now: dt.datetime | None = None) -> CreditRecord:
     """Change a waiting evaluation's credits (0 up to what the caps allow), with a reason; the stage stays."""
-    reason = require_reason(reason, _("adjust"))
-    amount = _parse_credits(credits)
+    reason = (reason or "").strip()
 
     def apply(record: CreditRecord, stage) -> CreditRecord:
+        amount = _parse_credits(credits)
         if record.kind != RecordKind.EVALUATION:
             raise InvalidAction(_("Only an evaluation's credits can be adjusted; return a correction instead."))
         ceiling = credit_ceiling(record)
@@ -186,7 +193,7 @@ def record_adjust(*, record_id: int, actor, credits, reason: str, ip: str | None
         return move(record, action="adjust", actor=actor, to_status=record.status, now=now_or(now), reason=reason,
                     ip=ip, fields={"credits": amount})
 
-    return _decide("adjust", record_id=record_id, actor=actor, ip=ip, apply=apply)
+    return _decide("adjust", record_id=record_id, actor=actor, ip=ip, apply=apply, reason=reason)
 
 
 @dataclass

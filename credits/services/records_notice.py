@@ -35,12 +35,12 @@ def _load_or_404(record_id: int) -> CreditRecord:
 def record_object(*, record_id: int, actor, reason: str, ip: str | None = None,
                   now: dt.datetime | None = None) -> CreditRecord:
     """An objection (异议) during the notice period: the record goes back to its last stage for re-review."""
-    reason = require_reason(reason, _("object to"))
     now = now_or(now)
     record = _load_or_404(record_id)
     if not may_object(actor, record):
         raise NotPermitted(_("No such record on the notice."))
     require_from(record, "object")
+    reason = require_reason(reason)
     if record.notice_ends_on is None or local_today(record, now) > record.notice_ends_on:
         raise InvalidAction(_("The notice period has ended; objections are no longer accepted."))
     record = move(record, action="object", actor=actor, to_status=S.IN_REVIEW, now=now, reason=reason, ip=ip,
@@ -86,7 +86,6 @@ def _revocation_for(record: CreditRecord, actor, now: dt.datetime) -> CreditReco
 def record_revoke(*, record_id: int, actor, reason: str, ip: str | None = None,
                   now: dt.datetime | None = None) -> CreditRecord:
     """Cancel approved credit (取消学分), e.g. obtained by fraud; an exported record gets a negative revocation."""
-    reason = require_reason(reason, _("revoke"))
     now = now_or(now)
     try:
         with transaction.atomic():
@@ -94,6 +93,7 @@ def record_revoke(*, record_id: int, actor, reason: str, ip: str | None = None,
             if not may_revoke(actor, record):
                 raise NotPermitted(_("No such record to revoke."))
             require_from(record, "revoke")
+            reason = require_reason(reason)
             if not revocable_kind(record):
                 raise InvalidAction(_("A revocation cannot itself be revoked."))
             revocation = _revocation_for(record, actor, now) if record.exported else None

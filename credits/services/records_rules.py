@@ -86,11 +86,11 @@ def local_today(record: CreditRecord, now: dt.datetime) -> dt.date:
     return now.astimezone(ZoneInfo(policy_document(record.policy_version).timezone)).date()
 
 
-def require_reason(reason: str, what: str) -> str:
-    """A stripped reason, or a refusal naming the action that needs one."""
+def require_reason(reason: str) -> str:
+    """A stripped reason, or a refusal (return, reject, adjust, object and revoke need one)."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidAction(_("A reason is required to %(action)s a record.") % {"action": what})
+        raise InvalidAction(_("A reason is required for this action."))
     return reason
 
 
