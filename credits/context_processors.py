@@ -12,7 +12,7 @@ def review_nav(request) -> dict:
 
     def compute() -> dict:
         from accounts.roles import Role, roles_of
-        from credits.selectors_review import is_reviewer, waiting_count
+        from credits.selectors.review import is_reviewer, waiting_count
 
         reviewer = is_reviewer(user)
         return {"reviewer": reviewer, "waiting": waiting_count(user) if reviewer else 0,

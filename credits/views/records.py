@@ -10,8 +10,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from credits import selectors_review as review
 from credits.models import CreditRecord
+from credits.selectors import review
 from credits.services import records as lifecycle
 from credits.services.records_rules import check_decider, credit_ceiling, may_object, may_revoke, stage_of
 

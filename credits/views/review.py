@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Department
 from accounts.roles import Role, roles_of
-from credits import selectors_review as review
 from credits.models import CreditRecord, Term
+from credits.selectors import review
 from credits.services.records import record_approve_many
 from credits.services.records_rules import decidable_by
 from credits.views.records import client_ip

@@ -243,7 +243,7 @@ def test_revoking_a_record_not_yet_exported_books_nothing(uni):
 
 
 def test_revoking_an_exported_record_creates_the_negative_revocation_for_the_next_batch(uni):
-    from credits.selectors_records import approved_total
+    from credits.selectors.records import approved_total
 
     record = _approved(uni)
     CreditRecord.objects.filter(pk=record.pk).update(exported_at=NOW)
@@ -252,7 +252,7 @@ def test_revoking_an_exported_record_creates_the_negative_revocation_for_the_nex
     assert (revocation.adjusts_id, revocation.credits, revocation.target_credits, revocation.status) == (
         record.pk, Decimal("-1.5"), Decimal(0), S.APPROVED)
     assert revocation.exported_at is None and revocation.decided_by == uni.registry
-    assert approved_total(uni.alice.user) == 0
+    assert approved_total(uni.alice.user, uni.alice.user) == 0
 
 
 def test_re_evaluation_leaves_a_revoked_record_alone(uni):
