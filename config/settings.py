@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.RememberLanguageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.linking.middleware.OAuthNotConfiguredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -39,7 +39,7 @@ S = RecordStatus
 __all__ = [
     "AlreadyDecided", "BulkResult", "InvalidAction", "NotPermitted", "RecordError", "SeparationOfDuties",
     "notice_close", "record_adjust", "record_approve", "record_approve_many", "record_object", "record_reject",
-    "record_return", "record_revoke", "record_submit", "record_withdraw", "term_submit_cohort",
+    "record_return", "record_revoke", "record_submit", "record_withdraw", "term_submit_cohort", "cohorts_submit_due",
 ]
 
 
@@ -229,3 +229,20 @@ def term_submit_cohort(*, term, now: dt.datetime | None = None) -> int:
             continue  # changed meanwhile (a student submitted it): nothing to do
         submitted += 1
     return submitted
+
+
+def cohorts_submit_due(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """For terms under `submission: automatic` whose window has closed: submit their drafts ({term: count})."""
+    from credits.models import Term
+    from credits.services.policies import NoPolicyForTerm, policy_for_term
+
+    now = now_or(now)
+    done: dict[str, int] = {}
+    for term in Term.objects.filter(submission_closes_on__lt=now.date()):
+        try:
+            version = policy_for_term(term=term)
+        except NoPolicyForTerm:
+            continue
+        if approval_of(version).submission == "automatic":
+            done[term.code] = term_submit_cohort(term=term, now=now)
+    return done

@@ -202,3 +202,20 @@ def credit_ceiling(record: CreditRecord) -> Decimal | None:
 def revocable_kind(record: CreditRecord) -> bool:
     """Revocations themselves are never revoked (revoke the original's correction instead)."""
     return record.kind in (RecordKind.EVALUATION, RecordKind.ADJUSTMENT)
+
+
+def stage_holders(record: CreditRecord, stage: Stage) -> list:
+    """Everyone who may decide `stage` of this record (for notifications), never the student themselves."""
+    from accounts.models import User
+
+    profile = getattr(record.student, "student", None)
+    if stage.scope == "advisor":
+        ids = [profile.advisor_id] if profile is not None and profile.advisor_id else []
+    else:
+        rows = Mandate.objects.filter(stage=stage.key)
+        if stage.scope == "university":
+            rows = rows.filter(department__isnull=True)
+        else:
+            rows = rows.filter(Q(department__isnull=True) | Q(department_id=getattr(profile, "department_id", None)))
+        ids = list(rows.values_list("user_id", flat=True))
+    return list(User.objects.filter(pk__in=ids, is_active=True).exclude(pk=record.student_id).order_by("pk"))

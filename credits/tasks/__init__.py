@@ -4,6 +4,7 @@ Importing the package registers every task module, so `autodiscover_tasks` needs
 Time limits and acks_late are set once, in settings (CELERY_TASK_TIME_LIMIT, CELERY_TASK_ACKS_LATE).
 """
 from credits.tasks.evaluation import evaluate_open_terms, evaluate_students, evaluate_term, evaluations_enqueue
+from credits.tasks.records import close_public_notices, send_reviewer_digests, submit_closed_windows
 from credits.tasks.sync import (
     backfill_enqueue,
     sync_all_repositories,
@@ -14,10 +15,13 @@ from credits.tasks.sync import (
 
 __all__ = [
     "backfill_enqueue",
+    "close_public_notices",
     "evaluate_open_terms",
     "evaluate_students",
     "evaluate_term",
     "evaluations_enqueue",
+    "send_reviewer_digests",
+    "submit_closed_windows",
     "sync_all_repositories",
     "sync_identity",
     "sync_overdue_repositories",

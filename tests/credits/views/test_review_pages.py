@@ -22,6 +22,8 @@ def test_the_student_submits_from_the_credit_page_and_the_advisor_sees_it_waitin
     client.force_login(uni.alice.user)
     page = client.get(reverse("my_credit"), **EN).content.decode()
     assert reverse("record_submit", args=[record.pk]) in page
+    uni.alice.user.refresh_from_db()
+    assert uni.alice.user.language == "en"  # emails to her will be in English
     client.post(reverse("record_submit", args=[record.pk]), {"statement": "three PRs"})
     assert CreditRecord.objects.get(pk=record.pk).status == RecordStatus.SUBMITTED
     client.force_login(uni.advisor)
