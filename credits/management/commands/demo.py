@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ForgeIdentity
-from credits.demo import credit, report
+from credits.demo import credit, report, workflow
 from credits.demo import seed as seeding
 from credits.demo.forges import celery_worker, point_settings_at
 from credits.models import SyncState
@@ -29,6 +31,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_serve, port, pulls, seed: int, **options):
         clock = time.monotonic()
+        if not os.environ.get("EMAIL_URL") and settings.EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+            # Offline: the workflow's emails are printed, never sent.
+            settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
         def write(text: str = "") -> None:
             self.stdout.write(f"[{time.monotonic() - clock:6.1f}s] {text}" if text else "")
@@ -56,13 +61,16 @@ class Command(BaseCommand):
             self._wait(second, identities=False)
             report.api_requests(write, sim.stats(), "second hourly sync, nothing new: every list answered 304")
             credit.credit_seed_and_evaluate(write)
+            write("")
+            workflow.walk_the_loop(write)
             report.invitation_link(write, seeding.students_of(world)[-1].student["student_id"],
                                    f"http://127.0.0.1:{port}")
             if no_serve:
                 sim.stop()
                 return
             write(f"\nSign in at http://127.0.0.1:{port}/ as a student id (e.g. "
-                  f"{seeding.students_of(world)[0].student['student_id']}), 'reviewer', 'registrar' or 'operator', "
+                  f"{seeding.students_of(world)[0].student['student_id']}), 'advisor', 'reviewer', 'academic_affairs', "
+                  f"'registrar' or 'operator', "
                   f"password "
                   f"'{seeding.DEMO_PASSWORD}'. Ctrl-C stops.")
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
