@@ -123,9 +123,10 @@ class Caps(_Strict):
 
 
 SCOPES = ("advisor", "department", "university")
-# Documents published before stages were named: the two stages they could list, as named stages.
+# Documents published before stages were named: the two stages they could list, as named stages. `faculty`
+# becomes the `department` stage, the stage every reviewer mandate held before stages existed.
 LEGACY_STAGES = {
-    "faculty": {"key": "faculty", "name_zh": "教师审核", "name_en": "Faculty review", "scope": "department"},
+    "faculty": {"key": "department", "name_zh": "学院审核", "name_en": "Department review", "scope": "department"},
     "registrar": {"key": "registrar", "name_zh": "教务处确认", "name_en": "Registrar", "scope": "university"},
 }
 
