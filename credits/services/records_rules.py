@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Mandate
@@ -81,8 +83,6 @@ def stage_of(record: CreditRecord) -> Stage | None:
 
 def local_today(record: CreditRecord, now: dt.datetime) -> dt.date:
     """Today in the record's policy time zone (notice periods are counted in local working days)."""
-    from zoneinfo import ZoneInfo
-
     return now.astimezone(ZoneInfo(policy_document(record.policy_version).timezone)).date()
 
 
@@ -109,7 +109,7 @@ def already_decided_message(record: CreditRecord) -> str:
         return _("This record is %(status)s; the action does not apply.") % {"status": S(status).label}
     who = str(last.actor) if last.actor else _("the system")
     return _("Already decided by %(who)s at %(when)s: the record is now %(status)s.") % {
-        "who": who, "when": f"{last.created_at:%Y-%m-%d %H:%M:%S}", "status": S(status).label}
+        "who": who, "when": f"{timezone.localtime(last.created_at):%Y-%m-%d %H:%M:%S}", "status": S(status).label}
 
 
 def _mandates(user, stage_key: str, *, university: bool):

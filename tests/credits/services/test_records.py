@@ -29,6 +29,12 @@ pytestmark = pytest.mark.django_db
 S = RecordStatus
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Refusal messages are asserted in English (the site's default is Chinese; threads start in the default)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def uni():
     return build_uni()

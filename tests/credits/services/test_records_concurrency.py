@@ -17,6 +17,12 @@ from tests.factories import UserFactory
 from .records_helpers import NOW, build_uni
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Refusal messages are asserted in English (the site's default is Chinese; threads start in the default)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def _waiting_on_locks() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")  # inside a transaction the statistics view is cached
