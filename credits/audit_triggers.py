@@ -1,6 +1,6 @@
 """Database triggers that make the audit table append-only (UPDATE and DELETE refused), PostgreSQL and SQLite.
 
-Installed by migration 0003; the functions are also what a test uses to prove the trigger is there.
+Installed by migration 0006_approval_workflow; the functions are also what a test uses to prove the trigger is there.
 """
 from __future__ import annotations
 

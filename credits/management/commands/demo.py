@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
@@ -31,9 +29,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_serve, port, pulls, seed: int, **options):
         clock = time.monotonic()
-        if not os.environ.get("EMAIL_URL") and settings.EMAIL_BACKEND.endswith("smtp.EmailBackend"):
-            # Offline: the workflow's emails are printed, never sent.
-            settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
         def write(text: str = "") -> None:
             self.stdout.write(f"[{time.monotonic() - clock:6.1f}s] {text}" if text else "")

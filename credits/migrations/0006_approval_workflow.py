@@ -30,7 +30,7 @@ def unseal(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credits', '0003_audit_ip'),
+        ('credits', '0005_contribution_duplicate_evidence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
