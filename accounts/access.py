@@ -2,7 +2,8 @@
 
 | role | students | identities | contributions | credit records |
 | student | themselves | their own | their own | their own |
-| reviewer | their departments' | their departments' | their departments' | their departments' |
+| reviewer | their mandates' departments (all for a university-wide mandate) | same | same | same |
+| advisor | their advisees | their advisees' | their advisees' | their advisees' |
 | registrar | all | all | those credited in approved records | approved only |
 | operator | all | all | all | all |
 
@@ -10,7 +11,7 @@ A person holding several roles sees the union. Anonymous and inactive users see 
 """
 from __future__ import annotations
 
-from django.db.models import CharField, Q, QuerySet
+from django.db.models import CharField, Exists, Q, QuerySet
 from django.db.models.functions import Cast
 
 from credits.models import AuditEvent, Contribution
@@ -32,11 +33,16 @@ def _roles(user) -> frozenset[str]:
 
 
 def reviewed_department_ids(user):
-    """Subquery of the department ids `user` reviews (empty for non-reviewers)."""
+    """Subquery of the department ids `user` holds a mandate for (empty for non-reviewers)."""
     return Mandate.objects.filter(user_id=user.pk, department__isnull=False).values("department_id")
 
 
-def _scope(user, *, own: str, department: str, registrar: Q | None) -> Q:
+def university_mandate(user) -> Exists:
+    """True (in the query) when `user` decides some stage for every department."""
+    return Exists(Mandate.objects.filter(user_id=user.pk, department__isnull=True))
+
+
+def _scope(user, *, own: str, department: str, registrar: Q | None, advisor: str | None = None) -> Q:
     """OR together the role scopes: `own` and `department` are lookups to the person and their department."""
     if not _signed_in(user):
         return NOTHING
@@ -44,8 +50,10 @@ def _scope(user, *, own: str, department: str, registrar: Q | None) -> Q:
     if Role.OPERATOR in roles:
         return EVERYTHING
     q = Q(**{own: user.pk})  # anyone signed in sees their own things, student role or not
-    if Role.REVIEWER in roles:
-        q |= Q(**{f"{department}__in": reviewed_department_ids(user)})
+    if advisor is not None:  # the roster's advisor decides the advisor stage, mandate or not
+        q |= Q(**{advisor: user.pk})
+    if Role.REVIEWER in roles:  # inside the one query: no extra round trip for the university-wide case
+        q |= Q(**{f"{department}__in": reviewed_department_ids(user)}) | Q(university_mandate(user))
     if Role.REGISTRAR in roles and registrar is not None:
         q |= registrar
     return q
@@ -53,7 +61,7 @@ def _scope(user, *, own: str, department: str, registrar: Q | None) -> Q:
 
 def students_visible_to(user) -> QuerySet[StudentProfile]:
     """Student profiles: self; a reviewer's departments; the registrar and operators everyone."""
-    q = _scope(user, own="user_id", department="department_id", registrar=EVERYTHING)
+    q = _scope(user, own="user_id", department="department_id", registrar=EVERYTHING, advisor="advisor_id")
     return StudentProfile.objects.filter(q).select_related("user", "department")
 
 
@@ -73,7 +81,7 @@ def records_visible_to(user) -> QuerySet[CreditRecord]:
     """Credit records: own; a reviewer's departments (every status); the registrar approved ones only."""
     q = _scope(
         user, own="student_id", department="student__student__department_id",
-        registrar=Q(status=RecordStatus.APPROVED),
+        registrar=Q(status=RecordStatus.APPROVED), advisor="student__student__advisor_id",
     )
     return CreditRecord.objects.filter(q).select_related("term", "student")
 

@@ -14,6 +14,8 @@ class User(AbstractUser):
     """A person who signs in: student, faculty reviewer, registrar or operator."""
 
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    # The language the person last used the portal in: emails to them are written in it.
+    language = models.CharField(_("language"), max_length=16, blank=True)
 
     @classmethod
     def normalize_username(cls, username):

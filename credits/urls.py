@@ -1,7 +1,7 @@
 """Routes of the credits app."""
 from django.urls import path
 
-from .views import credit, exports, portal
+from .views import credit, exports, portal, records, review
 
 urlpatterns = [
     path("", portal.home, name="home"),
@@ -12,4 +12,14 @@ urlpatterns = [
     path("exports/<int:batch_id>/progress", exports.export_progress, name="export_progress"),
     path("exports/<int:batch_id>/book", exports.export_book, name="export_book"),
     path("exports/<int:batch_id>/retry", exports.export_retry, name="export_retry"),
+    # The approval workflow: the student's submit/withdraw, record pages, the queue, notice, backlog.
+    path("credit/records/<int:record_id>/submit/", records.record_submit, name="record_submit"),
+    path("credit/records/<int:record_id>/withdraw/", records.record_withdraw, name="record_withdraw"),
+    path("records/<int:record_id>/", records.record_detail, name="record_detail"),
+    path("records/<int:record_id>/decide/", records.record_decide, name="record_decide"),
+    path("records/<int:record_id>/object/", records.record_object, name="record_object"),
+    path("review/", review.review_queue, name="review_queue"),
+    path("review/approve/", review.review_bulk_approve, name="review_bulk_approve"),
+    path("review/backlog/", review.review_backlog, name="review_backlog"),
+    path("notice/", review.public_notice, name="public_notice"),
 ]

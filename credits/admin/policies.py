@@ -20,7 +20,7 @@ class TermForm(forms.ModelForm):
 
     class Meta:
         model = Term
-        fields = ("code", "name_zh", "name_en", "starts_on", "ends_on")
+        fields = ("code", "name_zh", "name_en", "starts_on", "ends_on", "submission_closes_on", "review_deadlines")
 
     def clean(self):
         data = super().clean()
@@ -37,7 +37,7 @@ class TermForm(forms.ModelForm):
 @admin.register(Term)
 class TermAdmin(admin.ModelAdmin):
     form = TermForm
-    list_display = ("code", "name_zh", "name_en", "starts_on", "ends_on")
+    list_display = ("code", "name_zh", "name_en", "starts_on", "ends_on", "submission_closes_on")
     search_fields = ("code", "name_zh", "name_en")
 
     def get_readonly_fields(self, request, obj=None):
@@ -54,6 +54,10 @@ class TermAdmin(admin.ModelAdmin):
             return
         term = term_create(code=obj.code, name_zh=obj.name_zh, name_en=obj.name_en, starts_on=obj.starts_on,
                            ends_on=obj.ends_on, actor=request.user)
+        deadlines = {f: form.cleaned_data[f] for f in ("submission_closes_on", "review_deadlines")
+                     if form.cleaned_data.get(f)}
+        if deadlines:
+            term = term_update(term_id=term.pk, actor=request.user, **deadlines)
         obj.pk, obj._state.adding, obj._state.db = term.pk, False, term._state.db
 
 

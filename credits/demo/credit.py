@@ -15,11 +15,13 @@ TERMS = [
 
 def credit_seed_and_evaluate(write) -> None:
     """Evaluate every demo term under the shipped default policy and print totals and a sample explanation."""
+    from credits.demo.workflow import demo_policy_text
     from credits.models import CreditRecord, Term
     from credits.services.evaluation import term_evaluate
     from credits.services.policies import policy_publish, term_create
 
-    published = policy_publish(text=POLICY_FILE.read_text(encoding="utf-8"), source=str(POLICY_FILE))
+    # The shipped policy with its three-stage approval example switched on (the demo walks every stage).
+    published = policy_publish(text=demo_policy_text(), source=str(POLICY_FILE))
     write(f"Credit policy: version {published.version.version} ({'published' if published.created else 'already'})")
     for code, zh, en, start, end in TERMS:
         term = Term.objects.filter(code=code).first() or term_create(

@@ -3,7 +3,7 @@ from .audit import AuditEvent
 from .contributions import Contribution, ContributionKind
 from .exports import BatchStatus, ExportBatch, FileType
 from .policy import PolicyVersion, Term
-from .records import CreditLine, CreditRecord, LineOutcome, RecordKind, RecordStatus
+from .records import CreditLine, CreditRecord, LineOutcome, RecordDecision, RecordKind, RecordStatus
 from .registry import Repository
 from .sync import IdentitySyncState, SyncState
 from .tokens import ServiceToken
@@ -20,6 +20,7 @@ __all__ = [
     "IdentitySyncState",
     "LineOutcome",
     "PolicyVersion",
+    "RecordDecision",
     "RecordKind",
     "RecordStatus",
     "Repository",

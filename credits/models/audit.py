@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AppendOnlyError(RuntimeError):
@@ -22,7 +23,8 @@ class AuditQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One recorded action on one subject (a credit record, an identity, a roster import, ...)."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set before the insert (not auto_now_add) because the row's hash covers it.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -35,6 +37,9 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     # The address the request came from, when a person acted through the web.
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # SHA-256 chain: each row's hash covers its content and the previous row's hash (credits.services.audit).
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     objects = AuditQuerySet.as_manager()
 

@@ -18,6 +18,9 @@ class Term(models.Model):
     name_en = models.CharField(_("English name"), max_length=100)
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))
+    # Optional deadlines: students submit until the window closes; each stage decides by its date.
+    submission_closes_on = models.DateField(_("submission closes"), null=True, blank=True)
+    review_deadlines = models.JSONField(_("review deadline per stage"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,22 +11,27 @@ from django.utils.translation import gettext_lazy as _
 class RecordStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     SUBMITTED = "submitted", _("submitted")
+    IN_REVIEW = "in_review", _("in review")
+    IN_PUBLIC_NOTICE = "in_public_notice", _("in public notice")
     APPROVED = "approved", _("approved")
-    REJECTED = "rejected", _("rejected")
     RETURNED = "returned", _("returned")
+    REJECTED = "rejected", _("rejected")
+    REVOKED = "revoked", _("revoked")
 
 
 class RecordKind(models.TextChoices):
     EVALUATION = "evaluation", _("evaluation")
     ADJUSTMENT = "adjustment", _("adjustment")
-    # Books the reversal of an exported record that was revoked (issue 9 owns the workflow that creates it).
     REVOCATION = "revocation", _("revocation")
 
 
 # Statuses re-evaluation may rewrite; everything else is frozen (a decision was taken or is pending).
 REFRESHABLE = (RecordStatus.DRAFT, RecordStatus.RETURNED)
+# Waiting for a stage holder's decision (submitted: at the first stage; in_review: later or back for re-review).
+AWAITING = (RecordStatus.SUBMITTED, RecordStatus.IN_REVIEW)
 # An adjustment in one of these is still under way; at most one may exist per approved record.
-OPEN_ADJUSTMENT = (RecordStatus.DRAFT, RecordStatus.SUBMITTED, RecordStatus.RETURNED)
+OPEN_ADJUSTMENT = (RecordStatus.DRAFT, RecordStatus.SUBMITTED, RecordStatus.IN_REVIEW,
+                   RecordStatus.IN_PUBLIC_NOTICE, RecordStatus.RETURNED)
 
 
 class CreditRecord(models.Model):
@@ -50,8 +55,15 @@ class CreditRecord(models.Model):
     caps_applied = models.JSONField(default=list, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
     evaluated_at = models.DateTimeField(_("evaluated at"))
-    approval_stage = models.CharField(_("awaiting stage"), max_length=16, blank=True)
+    # Where the record waits: the stage's key, its position (0-based) and scope in the record's policy.
+    approval_stage = models.CharField(_("awaiting stage"), max_length=32, blank=True)
+    stage_index = models.PositiveSmallIntegerField(default=0)
+    approval_scope = models.CharField(max_length=16, blank=True)
+    statement = models.TextField(_("statement"), blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # When it reached its current status (the queue sorts by waiting time).
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    notice_ends_on = models.DateField(_("public notice ends"), null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -73,7 +85,7 @@ class CreditRecord(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["adjusts"],
-                condition=Q(kind="adjustment", status__in=["draft", "submitted", "returned"]),
+                condition=Q(kind="adjustment", status__in=[str(s) for s in OPEN_ADJUSTMENT]),
                 name="record_one_open_adjustment",
             ),
             models.CheckConstraint(
@@ -83,16 +95,36 @@ class CreditRecord(models.Model):
                 name="record_adjustment_has_target",
             ),
         ]
-        indexes = [models.Index(fields=["term", "status"], name="record_term_status")]
+        indexes = [
+            models.Index(fields=["term", "status"], name="record_term_status"),
+            models.Index(fields=["status", "approval_stage"], name="record_status_stage"),
+        ]
 
     def __str__(self) -> str:
-        label = "adjustment" if self.kind == RecordKind.ADJUSTMENT else "record"
+        label = "record" if self.kind == RecordKind.EVALUATION else str(self.kind)
         return f"{label} {self.id} {self.term_id}/{self.student_id} {self.credits} ({self.status})"
 
     @property
     def exported(self) -> bool:
         """True once a registrar export batch has included this record."""
         return self.exported_at is not None
+
+
+class RecordDecision(models.Model):
+    """Who acted on which stage of a record (separation of duties reads this; the audit log keeps the story)."""
+
+    record = models.ForeignKey(CreditRecord, on_delete=models.CASCADE, related_name="decisions")
+    stage = models.CharField(max_length=32)
+    action = models.CharField(max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["record_id", "id"]
+        indexes = [models.Index(fields=["actor", "record"], name="decision_actor_record")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.action} {self.record_id}@{self.stage}"
 
 
 class LineOutcome(models.TextChoices):

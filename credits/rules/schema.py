@@ -20,7 +20,6 @@ BOUNDS = {
     "list_items": 1000, "text": 200,
 }
 _TEXT = BOUNDS["text"]
-STAGES = ("faculty", "registrar")
 
 
 class _Strict(BaseModel):
@@ -126,17 +125,68 @@ class Caps(_Strict):
     per_student_total: Decimal | None = Field(default=None, ge=0, le=BOUNDS["cap_total"], decimal_places=2)
 
 
-class Approval(_Strict):
-    """Who must approve a record before it can be exported."""
+SCOPES = ("advisor", "department", "university")
+# Documents published before stages were named: the two stages they could list, as named stages. `faculty`
+# becomes the `department` stage, the stage every reviewer mandate held before stages existed.
+LEGACY_STAGES = {
+    "faculty": {"key": "department", "name_zh": "学院审核", "name_en": "Department review", "scope": "department"},
+    "registrar": {"key": "registrar", "name_zh": "教务处确认", "name_en": "Registrar", "scope": "university"},
+}
 
-    stages: tuple[Literal["faculty", "registrar"], ...] = ("faculty",)
+
+class Stage(_Strict):
+    """One approval stage: who decides it (scope) and what it is called."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    name_zh: str = Field(min_length=1, max_length=100)
+    name_en: str = Field(min_length=1, max_length=100)
+    scope: str
+
+    @field_validator("scope")
+    @classmethod
+    def _known_scope(cls, scope: str) -> str:
+        if scope not in SCOPES:
+            raise ValueError(f"unknown scope {scope!r}: use one of {', '.join(SCOPES)}")
+        return scope
+
+
+class Approval(_Strict):
+    """Who must approve a record, in which order, and how long the result is publicly posted (公示)."""
+
+    stages: tuple[Stage, ...] = (Stage(**LEGACY_STAGES["faculty"]),)
+    submission: Literal["student", "automatic"] = "student"
+    public_notice_days: int = Field(default=0, ge=0, le=30)
+    holidays: tuple[dt.date, ...] = Field(default=(), max_length=BOUNDS["list_items"])
+    # 调休: weekend days that are working days (they count towards the notice period).
+    extra_working_days: tuple[dt.date, ...] = Field(default=(), max_length=BOUNDS["list_items"])
+
+    @field_validator("stages", mode="before")
+    @classmethod
+    def _legacy_names(cls, stages):
+        if not isinstance(stages, list | tuple):
+            return stages
+        named = []
+        for stage in stages:
+            if isinstance(stage, str):
+                if stage not in LEGACY_STAGES:
+                    raise ValueError(f"stage {stage!r}: write a stage as {{key, name_zh, name_en, scope}}")
+                stage = LEGACY_STAGES[stage]
+            named.append(stage)
+        return named
 
     @field_validator("stages")
     @classmethod
-    def _known_sequences(cls, stages: tuple[str, ...]) -> tuple[str, ...]:
-        if stages not in (("faculty",), ("faculty", "registrar")):
-            raise ValueError("stages must be [faculty] or [faculty, registrar]")
+    def _distinct_keys(cls, stages: tuple[Stage, ...]) -> tuple[Stage, ...]:
+        keys = [s.key for s in stages]
+        if not keys:
+            raise ValueError("at least one approval stage is required")
+        if len(set(keys)) != len(keys):
+            raise ValueError("stage keys must be distinct")
         return stages
+
+    def stage_keys(self) -> list[str]:
+        """The stage keys in order."""
+        return [s.key for s in self.stages]
 
 
 class Policy(_Strict):

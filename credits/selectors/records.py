@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet, Sum
 
 from accounts.access import records_visible_to
-from credits.models import CreditLine, CreditRecord, RecordStatus
+from credits.models import CreditLine, CreditRecord, RecordKind, RecordStatus
 
 
 def own_records(viewer) -> QuerySet[CreditRecord]:
@@ -24,5 +24,8 @@ def own_records(viewer) -> QuerySet[CreditRecord]:
 
 def approved_total(viewer, student) -> Decimal:
     """All credit approved for `student` so far, as far as `viewer` may see (evaluations plus adjustments)."""
-    rows = records_visible_to(viewer).filter(student=student, status=RecordStatus.APPROVED)
+    # A revocation's negative credits cancel a record that is itself no longer approved: counting both would
+    # subtract twice. It exists for the registrar's books, not for the student's total.
+    rows = records_visible_to(viewer).filter(student=student, status=RecordStatus.APPROVED).exclude(
+        kind=RecordKind.REVOCATION)
     return rows.aggregate(t=Sum("credits"))["t"] or Decimal(0)

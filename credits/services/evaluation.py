@@ -126,7 +126,7 @@ def approved_elsewhere(*, student_id: int, term_id: int) -> Decimal:
     """Credit already approved for the student in other terms (records and adjustments), for the total cap."""
     total = (
         CreditRecord.objects.filter(student_id=student_id, status=RecordStatus.APPROVED)
-        .exclude(term_id=term_id)
+        .exclude(term_id=term_id).exclude(kind=RecordKind.REVOCATION)  # its original is revoked, not approved
         .aggregate(total=Sum("credits"))["total"]
     )
     return total or Decimal(0)
@@ -272,7 +272,8 @@ def record_evaluate(
 
 def _approved_elsewhere_by_student(term: Term, ids: set[int] | None) -> dict[int, Decimal]:
     """approved_elsewhere for every student at once (one query instead of one per student)."""
-    rows = CreditRecord.objects.filter(status=RecordStatus.APPROVED).exclude(term=term)
+    rows = CreditRecord.objects.filter(status=RecordStatus.APPROVED).exclude(term=term).exclude(
+        kind=RecordKind.REVOCATION)
     if ids is not None:
         rows = rows.filter(student_id__in=ids)
     return dict(rows.values("student_id").annotate(total=Sum("credits")).values_list("student_id", "total"))

@@ -136,7 +136,7 @@ def policy_publish(*, text: str, source: str, actor=None) -> PublishResult:
         effective_from=policy.effective_from,
         effective_until=policy.effective_until,
         course_code=policy.course.code,
-        approval_stages=list(policy.approval.stages),
+        approval_stages=policy.approval.stage_keys(),
         source_name=source,
         source_text=text,
         sha256=digest,
@@ -197,7 +197,19 @@ def term_create(*, code: str, name_zh: str, name_en: str, starts_on: dt.date, en
     return term
 
 
-TERM_FIELDS = ("code", "name_zh", "name_en", "starts_on", "ends_on")
+TERM_FIELDS = ("code", "name_zh", "name_en", "starts_on", "ends_on", "submission_closes_on", "review_deadlines")
+
+
+def term_check_deadlines(review_deadlines) -> dict[str, str]:
+    """Review deadlines are {stage key: "YYYY-MM-DD"}; anything else is refused before it is stored."""
+    if not isinstance(review_deadlines, dict):
+        raise ValueError('review deadlines must map stage keys to dates, e.g. {"department": "2027-01-15"}')
+    for key, day in review_deadlines.items():
+        try:
+            dt.date.fromisoformat(str(day))
+        except ValueError:
+            raise ValueError(f"review deadline of stage {key!r}: {day!r} is not a date (YYYY-MM-DD)") from None
+    return {str(k): str(v) for k, v in review_deadlines.items()}
 
 
 @transaction.atomic
@@ -209,6 +221,8 @@ def term_update(*, term_id: int, actor=None, **changes) -> Term:
     _serialise(TERM_CREATE_LOCK)
     term = Term.objects.select_for_update().get(id=term_id)
     before = {f: str(getattr(term, f)) for f in TERM_FIELDS}
+    if "review_deadlines" in changes:
+        changes["review_deadlines"] = term_check_deadlines(changes["review_deadlines"] or {})
     for field, value in changes.items():
         setattr(term, field, value)
     term_check_dates(code=term.code, starts_on=term.starts_on, ends_on=term.ends_on, exclude_id=term.id)

@@ -41,11 +41,23 @@ class People:
         }[role]
 
 
-def make_record(user: User, *, status: str, term: Term, policy: PolicyVersion, contribution=None) -> CreditRecord:
+def matrix_policy_document() -> dict:
+    """A valid policy whose one approval stage is the reviewers' department mandate."""
+    from credits.rules import parse_policy
+    from tests.credits.services.rules_helpers import simple_policy
+
+    text = simple_policy(version="test-1").replace(
+        "approval: {stages: [faculty]}",
+        "approval: {stages: [{key: department, name_zh: 学院审核, name_en: Department review, scope: department}]}")
+    return parse_policy(text, "test.yaml").model_dump(mode="json")
+
+
+def make_record(user: User, *, status: str, term: Term, policy: PolicyVersion, contribution=None,
+                **fields) -> CreditRecord:
     """A credit record (with one credited line) for access tests; the records app's services are not needed."""
     record = CreditRecord.objects.create(
         student=user, term=term, policy_version=policy, status=status, course_code="OSAI101", credits=1,
-        evaluated_at=timezone.now(),
+        evaluated_at=timezone.now(), **fields,
     )
     if contribution is not None:
         CreditLine.objects.create(record=record, contribution=contribution, contribution_key=str(contribution.pk),
@@ -81,13 +93,14 @@ def people(db) -> People:
                                starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2027, 1, 20))
     policy = PolicyVersion.objects.create(
         version="test-1", title_zh="测试", title_en="Test", effective_from=dt.date(2026, 9, 1), course_code="OSAI101",
-        source_name="test.yaml", source_text="{}", sha256="0" * 64, document={}, published_at=timezone.now(),
+        source_name="test.yaml", source_text="{}", sha256="0" * 64, document=matrix_policy_document(),
+        published_at=timezone.now(),
     )
     return People(
         student_a=a, student_a2=a2, student_b=b, reviewer_a=reviewer_a, reviewer_b=reviewer_b,
         registrar=registrar, operator=operator, contribution_a=contribution_a, contribution_b=contribution_b,
         record_a=make_record(a.user, status=RecordStatus.SUBMITTED, term=term, policy=policy,
-                             contribution=contribution_a),
+                             contribution=contribution_a, approval_stage="department", approval_scope="department"),
         record_b=make_record(b.user, status=RecordStatus.APPROVED, term=term, policy=policy,
                              contribution=contribution_b),
     )

@@ -109,3 +109,14 @@ def test_registrar_does_not_see_contributions_an_approved_record_refused(people)
     # The refusal's explanation stays readable with the approved record it belongs to.
     lines = credit_lines_visible_to(people.registrar)
     assert lines.filter(contribution=refused, outcome=LineOutcome.REFUSED).count() == 1
+
+
+def test_a_university_wide_mandate_sees_every_department_and_an_advisor_their_advisees(people):
+    from accounts.models import StudentProfile
+    from tests.factories import UserFactory
+
+    affairs, advisor = UserFactory(username="affairs"), UserFactory(username="advisor")
+    role_grant(user=affairs, role=Role.REVIEWER, actor=None, stage="academic_affairs")
+    StudentProfile.objects.filter(pk=people.student_b.pk).update(advisor=advisor)
+    assert set(records_visible_to(affairs)) == {people.record_a, people.record_b}
+    assert set(records_visible_to(advisor)) == {people.record_b}

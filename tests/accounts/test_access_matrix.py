@@ -80,6 +80,14 @@ def a_batch(p):
 REGISTRAR_ONLY = {"anonymous": LOGIN, **STAFF_OK}
 
 
+def a_record(p):
+    return {"record_id": p.record_a.pk}
+
+
+def b_record(p):
+    return {"record_id": p.record_b.pk}
+
+
 RULES: dict[str, list[Check]] = {
     "home": PUBLIC,
     "healthz": PUBLIC,
@@ -94,6 +102,42 @@ RULES: dict[str, list[Check]] = {
     "password_reset_confirm": [Check({}, kwargs=lambda p: {"uidb64": "MQ", "token": "not-a-token"})],
     # Credit pages (credits.views): one's own records, read through accounts.access.records_visible_to.
     "my_credit": SIGNED_IN,
+    # Approval workflow (credits.views.records / review): record_a is student A's, waiting at the department stage.
+    "record_submit": [
+        Check({}, default=NOT_ALLOWED, kwargs=a_record),
+        # A's record is already submitted: A hears so (a message, back to the page); anyone else: no such record.
+        Check(OWN_ONLY_POST | {"student": REDIRECT}, method="post", kwargs=a_record),
+    ],
+    "record_withdraw": [
+        Check({}, default=NOT_ALLOWED, kwargs=a_record),
+        Check(OWN_ONLY_POST | {"student": REDIRECT}, method="post", kwargs=a_record),
+    ],
+    "record_detail": [
+        Check({"anonymous": LOGIN, "other_student": HIDDEN, "reviewer_other_dept": HIDDEN, "registrar": HIDDEN},
+              kwargs=a_record),
+        Check({"anonymous": LOGIN, "student": HIDDEN, "reviewer_same_dept": HIDDEN}, kwargs=b_record),
+    ],
+    # Only the department's stage holder gets past the mandate check (a return without a reason: refused,
+    # back to the page); everyone else, operator included, gets 404 for a record outside their mandate.
+    "record_decide": [
+        Check({}, default=NOT_ALLOWED, kwargs=a_record),
+        Check(OWN_ONLY_POST | {"reviewer_same_dept": REDIRECT}, method="post", kwargs=a_record,
+              data={"action": "return", "reason": ""}),
+    ],
+    "record_object": [
+        Check({}, default=NOT_ALLOWED, kwargs=a_record),
+        # Not on notice: a department member hears so; outsiders and the student themselves get 404.
+        Check(OWN_ONLY_POST | {"reviewer_same_dept": REDIRECT}, method="post", kwargs=a_record,
+              data={"reason": "not theirs"}),
+    ],
+    "review_queue": [Check({"anonymous": LOGIN, "student": FORBIDDEN, "other_student": FORBIDDEN})],
+    "review_bulk_approve": [
+        Check({}, default=NOT_ALLOWED),
+        Check({"anonymous": LOGIN, "student": FORBIDDEN, "other_student": FORBIDDEN}, default=REDIRECT,
+              method="post", data={"record": ["1"]}),
+    ],
+    "review_backlog": [Check({"anonymous": LOGIN, **STAFF_OK}, default=FORBIDDEN)],
+    "public_notice": SIGNED_IN,
     # People pages (accounts.views): scoped by accounts.access in the query.
     "student_list": SIGNED_IN,
     "student_detail": [

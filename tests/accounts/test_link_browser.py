@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,40 +9,14 @@ import pytest
 from accounts.models import ForgeIdentity, Verification
 from credits.models import AuditEvent
 from tests.accounts.linking_fixtures import WANGXM, oauth_sim  # noqa: F401
-from tests.conftest import require_service
+from tests.browser_fixtures import chromium  # noqa: F401
 from tests.factories import PASSWORD, ForgeIdentityFactory, StudentProfileFactory
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("oauth_sim", "eager_tasks")]
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    """One Chromium per module; a missing browser is a skip locally and a failure in CI."""
-    require_service(os.path.exists(CHROMIUM) and shutil.which("chromium") is not None, f"Chromium ({CHROMIUM})")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread while the browser lives; the tests' own ORM
-    # calls (and the database flush after each test) are still plain synchronous code.
-    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            try:
-                yield browser
-            finally:
-                browser.close()
-    finally:
-        if saved is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
-
-
 @pytest.fixture
-def page(chromium):
+def page(chromium):  # noqa: F811 - the shared module-scoped fixture
     """A fresh browser context (no cookies) per test, in Chinese as the portal's default audience."""
     context = chromium.new_context(locale="zh-CN", viewport={"width": 1100, "height": 700})
     context.set_default_timeout(15_000)

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ForgeIdentity
-from credits.demo import credit, report
+from credits.demo import credit, report, workflow
 from credits.demo import seed as seeding
 from credits.demo.export import registrar_export
 from credits.demo.forges import celery_worker, point_settings_at
@@ -57,6 +57,8 @@ class Command(BaseCommand):
             self._wait(second, identities=False)
             report.api_requests(write, sim.stats(), "second hourly sync, nothing new: every list answered 304")
             credit.credit_seed_and_evaluate(write)
+            write("")
+            workflow.walk_the_loop(write)
             report.invitation_link(write, seeding.students_of(world)[-1].student["student_id"],
                                    f"http://127.0.0.1:{port}")
             registrar_export(write)  # the summary ends with the batch's path
@@ -64,7 +66,8 @@ class Command(BaseCommand):
                 sim.stop()
                 return
             write(f"\nSign in at http://127.0.0.1:{port}/ as a student id (e.g. "
-                  f"{seeding.students_of(world)[0].student['student_id']}), 'reviewer', 'registrar' or 'operator', "
+                  f"{seeding.students_of(world)[0].student['student_id']}), 'advisor', 'reviewer', 'academic_affairs', "
+                  f"'registrar' or 'operator', "
                   f"password "
                   f"'{seeding.DEMO_PASSWORD}'. Ctrl-C stops.")
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)

@@ -10,6 +10,10 @@ SCHEDULES = [
     ("xuefen: overdue-sync sweep", "credits.tasks.sync_overdue_repositories", 30),
     # Contributions mature days after their merge with no sync to notice: re-evaluate open terms daily.
     ("xuefen: daily credit evaluation", "credits.evaluate_open_terms", 24 * 60),
+    # Public notices end at local midnight; an hourly sweep approves them within the hour.
+    ("xuefen: close public notices", "credits.close_public_notices", 60),
+    ("xuefen: automatic submission when a window closes", "credits.submit_closed_windows", 24 * 60),
+    ("xuefen: reviewer digest", "credits.send_reviewer_digests", 24 * 60),
 ]
 
 

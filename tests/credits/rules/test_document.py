@@ -27,7 +27,7 @@ def line_of(text: str, needle: str) -> int:
 
 def test_shipped_default_policy_is_valid():
     policy = parse_policy(default_text(), "default.yaml")
-    assert policy.course.code and policy.approval.stages == ("faculty", "registrar")
+    assert policy.course.code and policy.approval.stage_keys() == ["department", "academic_affairs"]
     assert policy.maturation_days == 7 and policy.kinds.pull_request.min_changed_lines == 5
 
 

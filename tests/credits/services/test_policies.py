@@ -26,7 +26,7 @@ def test_publishing_stores_the_source_the_document_and_an_audit_row():
     result = policy_publish(text=DEFAULT.read_text(encoding="utf-8"), source="default.yaml")
     version = result.version
     assert result.created and version.version == "2025.1" and version.course_code == "AIOS1001"
-    assert version.approval_stages == ["faculty", "registrar"]
+    assert version.approval_stages == ["department", "academic_affairs"]
     assert version.document["kinds"]["pull_request"]["min_changed_lines"] == 5
     assert AuditEvent.objects.filter(action="policy_publish", subject_id=str(version.id)).exists()
 
