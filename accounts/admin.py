@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from credits.admin.base import ReadOnlyAdmin
 
@@ -42,7 +43,7 @@ class RosterHintInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = BaseUserAdmin.fieldsets + (("Xuefen", {"fields": ("display_name",)}),)
+    fieldsets = BaseUserAdmin.fieldsets + ((_("Xuefen"), {"fields": ("display_name",)}),)
     inlines = [MandateInline]
 
 

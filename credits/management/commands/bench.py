@@ -6,15 +6,16 @@ import importlib
 import json
 import pkgutil
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 import credits.bench
+from config.commands import LocalizedCommand
 
 # Each benchmark is a module of credits.bench exposing run(quick: bool, out) -> dict; only real ones are listed.
 BENCHMARKS = {m.name: f"credits.bench.{m.name}" for m in pkgutil.iter_modules(credits.bench.__path__)}
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Run one benchmark (or every one) and print its figures."
 
     def add_arguments(self, parser: CommandParser) -> None:

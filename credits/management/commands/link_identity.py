@@ -1,17 +1,18 @@
 """manage.py link_identity STUDENT_ID PLATFORM:LOGIN: an operator-verified link, resolved to a numeric id."""
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from accounts.models import StudentProfile, User, Verification
 from accounts.platforms import SpecError, split_spec
 from accounts.services.identities import IdentityConflict, identity_link
+from config.commands import LocalizedCommand
 from credits.forges import ForgeError
 from credits.services.forge_tokens import forge_client
 from credits.tasks import backfill_enqueue
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Link a student's forge account after an operator checked it; starts the backfill sync."
 
     def add_arguments(self, parser):

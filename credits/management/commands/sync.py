@@ -5,10 +5,11 @@ import logging
 from contextlib import contextmanager
 
 from celery import current_app
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from accounts.models import ForgeIdentity, StudentProfile
 from accounts.platforms import Platform, SpecError, split_spec
+from config.commands import LocalizedCommand
 from credits.forges import ForgeError
 from credits.models import Repository
 from credits.services.sync import SyncReport, identity_backfill, repository_sync
@@ -34,7 +35,7 @@ def held_logs():
         root.handlers = saved
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Sync registry repositories (or one student's identities); --wait runs here and reports."
 
     def add_arguments(self, parser):
