@@ -114,6 +114,50 @@ class Approval(_Strict):
         return stages
 
 
+CAP_KEYS = ("per_term", "per_repository_per_term", "per_student_total")
+# Human names for the shipped keys, used wherever a policy does not name them itself.
+DEFAULT_NAMES: dict[str, dict[str, tuple[str, str]]] = {
+    "tiers": {"core": ("核心项目", "core project"), "standard": ("标准项目", "standard project"),
+              "ecosystem": ("生态项目", "ecosystem project")},
+    "kinds": {"pull_request": ("已合并的拉取请求", "merged pull request"), "review": ("代码评审", "code review"),
+              "issue": ("议题", "issue")},
+    "caps": {"per_term": ("本学期上限", "term cap"),
+             "per_repository_per_term": ("本学期单仓库上限", "per-repository term cap"),
+             "per_student_total": ("累计上限", "lifetime cap")},
+}
+
+
+class Name(_Strict):
+    """A key's name for people, in both interface languages."""
+
+    zh: str = Field(min_length=1, max_length=100)
+    en: str = Field(min_length=1, max_length=100)
+
+
+class Names(_Strict):
+    """Chinese and English names of tiers, kinds and caps (a key left out keeps its default name)."""
+
+    tiers: dict[str, Name] = {}
+    kinds: dict[str, Name] = {}
+    caps: dict[str, Name] = {}
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: dict[str, Name]) -> dict[str, Name]:
+        unknown = set(kinds) - set(KINDS)
+        if unknown:
+            raise ValueError(f"unknown kind(s) {sorted(unknown)}; kinds are {list(KINDS)}")
+        return kinds
+
+    @field_validator("caps")
+    @classmethod
+    def _known_caps(cls, caps: dict[str, Name]) -> dict[str, Name]:
+        unknown = set(caps) - set(CAP_KEYS)
+        if unknown:
+            raise ValueError(f"unknown cap(s) {sorted(unknown)}; caps are {list(CAP_KEYS)}")
+        return caps
+
+
 class Policy(_Strict):
     """One credit policy version as written by a university."""
 
@@ -133,6 +177,9 @@ class Policy(_Strict):
     credits: Conversion
     caps: Caps = Caps()
     approval: Approval = Approval()
+    # Credits a student needs before graduating (the early-warning list compares against it); None: no target.
+    required_credits: Decimal | None = Field(default=None, ge=0, le=1000)
+    names: Names = Names()
 
     @field_validator("timezone")
     @classmethod
@@ -157,7 +204,21 @@ class Policy(_Strict):
             raise ValueError("effective_until is before effective_from")
         if not any(getattr(self.kinds, k) is not None for k in KINDS):
             raise ValueError("kinds: at least one contribution kind must earn points")
+        unnamed = set(self.names.tiers) - set(self.tiers)
+        if unnamed:
+            raise ValueError(f"names.tiers: {sorted(unnamed)} are not tiers of this policy")
         return self
+
+    def name_of(self, group: str, key: str, language: str) -> str:
+        """The human name of a tier, kind or cap key in `language` ("zh…" or anything else for English)."""
+        chinese = language.startswith("zh")
+        given = getattr(self.names, group).get(key)
+        if given is not None:
+            return given.zh if chinese else given.en
+        default = DEFAULT_NAMES[group].get(key)
+        if default is not None:
+            return default[0] if chinese else default[1]
+        return key
 
     def largest_single_credit(self) -> Decimal:
         """Credits of the most valuable single contribution before rounding and diminishing."""
