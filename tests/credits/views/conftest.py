@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from accounts.roles import Role, role_grant
+from accounts.roles import Role
+from accounts.services.roles import role_grant
 from credits.services.evaluation import term_evaluate
 from credits.services.policies import policy_publish, term_create
 from tests.credits.services.rules_helpers import DEFAULT
