@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -52,7 +51,7 @@ def registrar_overview(request: HttpRequest) -> HttpResponse:
     context = {
         "terms": terms, "term": term, "required": required, "by_department": by_department,
         "by_status": [{**r, "label": labels.get(r["status"], r["status"])} for r in by_status],
-        "chart_json": json.dumps(chart), "chinese": chinese,
+        "chart_data": chart, "chinese": chinese,
         "warning": Paginator(warning, PAGE_SIZE).get_page(request.GET.get("page")) if warning is not None else None,
         "query": f"term={term.code}" if term else "",
     }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -31,8 +29,8 @@ def student_home(request: HttpRequest) -> HttpResponse:
         "standing": portal.standing_of(request.user, term=term, policy=policy),
         "policy": policy,
         "chart": chart,
-        "chart_json": json.dumps({"labels": chart["labels"], "series": chart["series"],
-                                  "names": dict(Platform.choices)}),
+        "chart_data": {"labels": chart["labels"], "series": chart["series"],
+                       "names": {k: str(v) for k, v in Platform.choices}},
         "chinese": (get_language() or "").startswith("zh"),
     }
     return render(request, "credits/student_home.html", context)

@@ -9,15 +9,17 @@
       animation: false,
       color: ["#7a1f2b", "#1d4f91", "#b7791f", "#116d3c", "#52606d"],
       tooltip: {trigger: "axis"},
-      legend: {data: keys.map(function (k) { return (data.names || {})[k] || k; })},
-      grid: {left: 40, right: 10, top: 40, bottom: 30},
+      legend: {top: 0, data: keys.map(function (k) { return (data.names || {})[k] || k; })},
+      grid: {left: 40, right: 10, top: 40, bottom: 30, containLabel: true},
       xAxis: {type: "category", data: data.labels},
       yAxis: {type: "value", minInterval: 1},
       series: keys.map(function (k) {
         return {name: (data.names || {})[k] || k, type: "bar", stack: "all", data: data.series[k]};
       })
     });
-    window.addEventListener("resize", function () { chart.resize(); });
+    // Follow the container (a phone's rotation, a narrower window) so the chart never forces sideways scrolling.
+    if (window.ResizeObserver) new ResizeObserver(function () { chart.resize(); }).observe(el);
+    else window.addEventListener("resize", function () { chart.resize(); });
   }
   function all() { document.querySelectorAll("[data-chart]").forEach(draw); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", all); else all();

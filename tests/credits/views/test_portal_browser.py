@@ -52,6 +52,7 @@ def check(page, name: str, language: str) -> None:
     assert not bad, f"{name}: " + "; ".join(f"{v['id']}: {v['help']}" for v in bad)
     size = page.viewport_size
     page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)  # charts follow their container on the next frame
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     page.screenshot(path=str(SHOTS / f"{name}_{language}_390.png"), full_page=True)
     page.set_viewport_size(size)
