@@ -47,6 +47,12 @@ def sync_runs(limit: int = 50) -> QuerySet[SyncState]:
         "-last_started_at")[:limit]
 
 
+def backfill_runs(limit: int = 20) -> QuerySet[IdentitySyncState]:
+    """The most recent identity backfills (a newly linked account's search walk)."""
+    return IdentitySyncState.objects.select_related("identity").exclude(last_started_at=None).order_by(
+        "-last_started_at")[:limit]
+
+
 def sync_errors(limit: int = 50) -> QuerySet[SyncState]:
     """Repositories whose last run failed or is retrying, newest first."""
     return SyncState.objects.select_related("repository").exclude(last_error="").order_by("-last_finished_at")[:limit]

@@ -79,9 +79,11 @@ def sync_dashboard(request: HttpRequest) -> HttpResponse:
     _require(request, Role.OPERATOR)
     overview = staff.sync_overview()
     now = timezone.now()
-    last_ok = overview["repositories"]["ok"]
+    finished = [at for at in (overview["repositories"]["ok"], overview["identities"]["ok"]) if at]
+    last_ok = max(finished) if finished else None
     context = {
         "overview": overview, "runs": list(staff.sync_runs()), "errors": list(staff.sync_errors()),
+        "backfills": list(staff.backfill_runs()),
         "tokens": staff.token_pools(), "queue_depth": staff.queue_depth(),
         "last_ok_minutes": int((now - last_ok).total_seconds() // 60) if last_ok else None,
     }
