@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from accounts.models import StudentProfile, User, Verification
 from accounts.platforms import SpecError, split_spec
@@ -29,13 +30,14 @@ class Command(LocalizedCommand):
             linked = identity_link(user=student.user, platform=platform, external_id=forge_user.external_id,
                                    login=forge_user.login, via=Verification.OPERATOR, actor=actor)
         except StudentProfile.DoesNotExist:
-            raise CommandError(f"no student with student id {student_id!r}") from None
+            raise CommandError(_("no student with student id %(id)r") % {"id": student_id}) from None
         except User.DoesNotExist:
-            raise CommandError(f"no user {by!r} (--by)") from None
+            raise CommandError(_("no user %(name)r (--by)") % {"name": by}) from None
         except (SpecError, IdentityConflict) as exc:
             raise CommandError(str(exc)) from exc
         except ForgeError as exc:
             raise CommandError(f"{identity}: {exc.message}") from exc
         queued = backfill_enqueue(linked)
-        self.stdout.write(f"linked {linked} (id {linked.external_id}) to {student}"
-                          + ("; backfill enqueued" if queued else "; already backfilled"))
+        text = (_("linked %(identity)s (id %(id)s) to %(student)s; backfill enqueued") if queued
+                else _("linked %(identity)s (id %(id)s) to %(student)s; already backfilled"))
+        self.stdout.write(text % {"identity": linked, "id": linked.external_id, "student": student})

@@ -80,7 +80,7 @@ def test_link_identity_resolves_the_numeric_id_and_records_the_operator(sim):
     profile = student(student_id="202600002")
     operator = UserFactory(username="ops-chen", is_staff=True)
 
-    output = run("link_identity", "202600002", "github:lihua-nlp", "--by", "ops-chen")
+    output = run("link_identity", "202600002", "github:lihua-nlp", "--by", "ops-chen", "--lang", "en")
 
     identity = ForgeIdentity.objects.get(user=profile.user)
     assert (identity.external_id, identity.verified_via) == (1002, "operator")
