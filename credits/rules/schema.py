@@ -141,21 +141,15 @@ class Names(_Strict):
     kinds: dict[str, Name] = {}
     caps: dict[str, Name] = {}
 
-    @field_validator("kinds")
+    @field_validator("kinds", "caps")
     @classmethod
-    def _known_kinds(cls, kinds: dict[str, Name]) -> dict[str, Name]:
-        unknown = set(kinds) - set(KINDS)
+    def _known_keys(cls, names: dict[str, Name], info) -> dict[str, Name]:
+        allowed = KINDS if info.field_name == "kinds" else CAP_KEYS
+        unknown = set(names) - set(allowed)
         if unknown:
-            raise ValueError(f"unknown kind(s) {sorted(unknown)}; kinds are {list(KINDS)}")
-        return kinds
-
-    @field_validator("caps")
-    @classmethod
-    def _known_caps(cls, caps: dict[str, Name]) -> dict[str, Name]:
-        unknown = set(caps) - set(CAP_KEYS)
-        if unknown:
-            raise ValueError(f"unknown cap(s) {sorted(unknown)}; caps are {list(CAP_KEYS)}")
-        return caps
+            what = info.field_name.rstrip("s")
+            raise ValueError(f"unknown {what}(s) {sorted(unknown)}; {info.field_name} are {list(allowed)}")
+        return names
 
 
 class Policy(_Strict):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -17,6 +19,7 @@ from credits.selectors import portal
 
 PAGE_SIZE = 25
 OUTCOMES = ("credited", "refused", "pending", "none")
+RUN_STALE_AFTER = dt.timedelta(minutes=30)  # a run started longer ago than this is presumed lost
 
 
 def student_home(request: HttpRequest) -> HttpResponse:
@@ -53,6 +56,14 @@ def _progress_context(request: HttpRequest, since) -> dict:
     return {"rows": rows, "running": running, "since": since.isoformat()}
 
 
+def _running(identity, now) -> bool:
+    state = getattr(identity, "sync_state", None)
+    if state is None or state.last_started_at is None:
+        return False
+    finished = state.last_finished_at is not None and state.last_finished_at >= state.last_started_at
+    return not finished and now - state.last_started_at < RUN_STALE_AFTER
+
+
 @require_POST
 @login_required
 def sync_now(request: HttpRequest) -> HttpResponse:
@@ -60,7 +71,8 @@ def sync_now(request: HttpRequest) -> HttpResponse:
     from credits.tasks import sync_identity
 
     since = timezone.now()
-    ids = [identity.pk for identity in portal.linked_accounts(request.user)]
+    # An account whose run is still going is not queued again: repeated clicks never pile up work.
+    ids = [identity.pk for identity in portal.linked_accounts(request.user) if not _running(identity, since)]
     for identity_id in ids:
         transaction.on_commit(lambda i=identity_id: sync_identity.delay(i))
     return render(request, "credits/_sync_progress.html", _progress_context(request, since))
