@@ -105,7 +105,8 @@ def standing_of(user, *, term: Term | None, policy: Policy | None) -> Standing:
 def monthly_merged(user, *, months: int = 12, today: dt.date | None = None) -> dict:
     """Merged contributions per month and forge over the last `months` months: labels, series and rows."""
     today = today or timezone.localdate()
-    first = (today.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+    back = today.year * 12 + today.month - 1 - (months - 1)  # the first of `months` months, this one last
+    first = dt.date(back // 12, back % 12 + 1, 1)
     rows = (Contribution.objects.filter(identity__user=user, merged_at__date__gte=first, duplicate_of__isnull=True)
             .annotate(month=TruncMonth("merged_at")).values("month", "platform").annotate(n=Count("id")))
     labels, cursor = [], first
