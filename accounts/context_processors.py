@@ -11,7 +11,17 @@ def navigation(request: HttpRequest) -> dict:
     roles = roles_of(getattr(request, "user", None))
     flags = {role.value: role.value in roles for role in Role}
     flags["staff"] = bool(roles - {Role.STUDENT.value})
-    # Only someone who is a student and nothing else sees the student's own pages by default; a member of
-    # staff who also studies keeps them (they hold the student role explicitly).
-    flags["own_credit"] = flags[Role.STUDENT.value]
+    flags["own_credit"] = own_pages(request.user, roles)
     return {"nav": flags}
+
+
+def own_pages(user, roles: frozenset[str] | None = None) -> bool:
+    """Whether the person's own pages (credit, contributions, forge accounts) are theirs to use.
+
+    Students, and anyone signed in who holds no staff role; a member of staff who also studies holds the
+    student role explicitly and keeps them.
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    roles = roles_of(user) if roles is None else roles
+    return Role.STUDENT.value in roles or not (roles - {Role.STUDENT.value})

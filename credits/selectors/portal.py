@@ -3,26 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
+from pydantic import ValidationError
 
 from accounts.models import ForgeIdentity
 from credits.models import Contribution, CreditLine, CreditRecord, PolicyVersion, RecordKind, RecordStatus, Term
 from credits.rules.schema import Policy
 from credits.services.policies import applicable_version
 
-_policies: dict[str, Policy] = {}
+_policies: dict[str, Policy | None] = {}
+log = logging.getLogger(__name__)
 PLATFORMS = ("github", "gitee", "gitlab")
 
 
-def policy_document(version: PolicyVersion) -> Policy:
-    """The validated policy of a published version (cached by content: published versions never change)."""
+def policy_document(version: PolicyVersion | None) -> Policy | None:
+    """The validated policy of a published version (cached by content), or None if it no longer validates."""
+    if version is None:
+        return None
     if version.sha256 not in _policies:
-        _policies[version.sha256] = Policy.model_validate(version.document)
+        try:
+            _policies[version.sha256] = Policy.model_validate(version.document)
+        except ValidationError:
+            # Published under an older schema: pages show the stored figures without the policy's words.
+            log.warning("policy version %s no longer validates", version.version)
+            _policies[version.sha256] = None
     return _policies[version.sha256]
 
 
@@ -39,7 +49,7 @@ def policy_for(term: Term | None) -> tuple[PolicyVersion | None, Policy | None]:
         version = applicable_version(versions, term.starts_on)
     else:
         version = versions[-1] if versions else None
-    return version, (policy_document(version) if version else None)
+    return version, policy_document(version)
 
 
 def linked_accounts(user) -> QuerySet[ForgeIdentity]:

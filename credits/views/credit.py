@@ -27,10 +27,11 @@ def my_credit(request: HttpRequest) -> HttpResponse:
         all_lines = list(record.lines.all())
         record.shown_lines = all_lines[:LINES_SHOWN]
         record.hidden_lines = max(0, len(all_lines) - LINES_SHOWN)
+        explained = policy is not None and record.kind == "evaluation"
         record.steps = [step.text(language) for step in explain_total(
             policy, line_points=[line.points for line in all_lines if line.outcome == "credited"],
-            credits=record.credits, caps_applied=record.caps_applied)] if record.kind == "evaluation" else []
-        record.caps_named = [_cap_name(policy, key, language) for key in record.caps_applied]
+            credits=record.credits, caps_applied=record.caps_applied)] if explained else []
+        record.caps_named = [_cap_name(policy, key, language) if policy else key for key in record.caps_applied]
     uncounted = list(portal.uncounted_contributions(request.user))
     context = {
         "records": records,
@@ -50,7 +51,8 @@ def _with_reasons(contributions, language: str) -> list[dict]:
     if not contributions:
         return []
     version = PolicyVersion.objects.defer("source_text").order_by("-effective_from").first()
-    tz = ZoneInfo(portal.policy_document(version).timezone if version else "Asia/Shanghai")
+    policy = portal.policy_document(version)
+    tz = ZoneInfo(policy.timezone if policy else "Asia/Shanghai")
     days = [c.merged_at.astimezone(tz).date() for c in contributions]
     later = list(Term.objects.filter(starts_on__gt=min(days)).order_by("starts_on")[:50])
     rows = []

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from accounts.roles import Role, has_role
+from accounts.context_processors import own_pages
 from credits.selectors import health as selectors_health
 from credits.selectors.registry import registry_summary
 from credits.views.student import student_home
@@ -13,7 +13,7 @@ from credits.views.student import student_home
 
 def home(request: HttpRequest) -> HttpResponse:
     """A student's overview when a student signs in; otherwise the public registry figures."""
-    if has_role(request.user, Role.STUDENT):
+    if own_pages(request.user):
         return student_home(request)
     return render(request, "credits/home.html", {"registry": registry_summary()})
 

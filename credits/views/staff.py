@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -21,13 +22,12 @@ PAGE_SIZE = 50
 
 
 def _require(request: HttpRequest, *roles: Role) -> None:
-    if not request.user.is_authenticated:
-        raise PermissionDenied
     if not roles_of(request.user) & {r.value for r in roles}:
         raise PermissionDenied
 
 
 @require_GET
+@login_required
 def registrar_overview(request: HttpRequest) -> HttpResponse:
     """A term's credits by department, records by status, a chart, and students below the requirement."""
     _require(request, Role.REGISTRAR, Role.OPERATOR)
@@ -74,6 +74,7 @@ def _warning_csv(warning, required) -> HttpResponse:
 
 
 @require_GET
+@login_required
 def sync_dashboard(request: HttpRequest) -> HttpResponse:
     """Operators: recent runs and errors per repository, token pools, queue depth, last successful sync age."""
     _require(request, Role.OPERATOR)

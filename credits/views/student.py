@@ -16,8 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.platforms import Platform
 from credits.selectors import portal
+from credits.selectors.contributions import own_contributions
 
 PAGE_SIZE = 25
+RECENT = 10  # contributions the home page lists; the contributions page pages through the rest
 OUTCOMES = ("credited", "refused", "pending", "none")
 RUN_STALE_AFTER = dt.timedelta(minutes=30)  # a run started longer ago than this is presumed lost
 
@@ -29,6 +31,7 @@ def student_home(request: HttpRequest) -> HttpResponse:
     chart = portal.monthly_merged(request.user)
     context = {
         "accounts": list(portal.linked_accounts(request.user)),
+        "recent": list(own_contributions(request.user)[:RECENT]),
         "standing": portal.standing_of(request.user, term=term, policy=policy),
         "policy": policy,
         "chart": chart,

@@ -108,7 +108,7 @@ def test_link_identity_without_by_never_records_the_student_as_the_verifier(sim)
 def test_link_identity_rejects_unknown_students_logins_and_specs(sim, args, message):
     student(student_id="202600002")
     with pytest.raises(CommandError, match=message):
-        run("link_identity", *args)
+        run("link_identity", *args, "--lang", "en")
     assert not ForgeIdentity.objects.exists()
 
 
