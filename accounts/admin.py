@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from credits.admin.base import ReadOnlyAdmin
 
@@ -51,7 +52,7 @@ class UserAdmin(BaseUserAdmin):
     privilege fields read-only and cannot change, delete or set the password of a superuser's account.
     """
 
-    fieldsets = BaseUserAdmin.fieldsets + (("Xuefen", {"fields": ("display_name",)}),)
+    fieldsets = BaseUserAdmin.fieldsets + ((_("Xuefen"), {"fields": ("display_name",)}),)
     inlines = [MandateInline]
 
     def get_readonly_fields(self, request, obj=None):

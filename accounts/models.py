@@ -34,6 +34,8 @@ class Department(models.Model):
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -43,17 +45,24 @@ class Department(models.Model):
 class StudentProfile(models.Model):
     """The registrar's view of a student, keyed on the 学号 (student id)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="student")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="student"
+    )
     student_id = models.CharField(_("student id"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=150)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="students")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="students"
+    )
     programme = models.CharField(_("programme"), max_length=200, blank=True)
     enrolment_year = models.PositiveSmallIntegerField(_("enrolment year"), null=True, blank=True)
     advisor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="advisees"
+        settings.AUTH_USER_MODEL, verbose_name=_("advisor"),
+        null=True, blank=True, on_delete=models.SET_NULL, related_name="advisees"
     )
 
     class Meta:
+        verbose_name = _("student profile")
+        verbose_name_plural = _("student profiles")
         ordering = ["student_id"]
         permissions = [("import_roster", "Can import the student roster")]
 
@@ -69,21 +78,25 @@ class Verification(models.TextChoices):
 class ForgeIdentity(models.Model):
     """A forge account linked to one person, keyed on the forge's numeric user id (logins can change)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="identities")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="identities"
+    )
     platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
     external_id = models.BigIntegerField(_("forge user id"))
     login = models.CharField(_("current login"), max_length=255)
     verified_via = models.CharField(_("verified via"), max_length=16, choices=Verification.choices)
     verified_at = models.DateTimeField(_("verified at"))
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("verified by"),
+        null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Unlinking keeps the row (past contributions and credit stay attached to it) but frees the account.
     unlinked_at = models.DateTimeField(_("unlinked at"), null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "forge identities"
+        verbose_name = _("forge identity")
+        verbose_name_plural = _("forge identities")
         ordering = ["platform", "login"]
         constraints = [
             models.UniqueConstraint(
@@ -110,16 +123,19 @@ DEFAULT_STAGE = "department"
 class Mandate(models.Model):
     """Who may decide one approval stage, for one department or (no department) for the whole university."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mandates")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="mandates"
+    )
     stage = models.SlugField(_("stage"), max_length=32, default=DEFAULT_STAGE)
     department = models.ForeignKey(
         Department, null=True, blank=True, on_delete=models.CASCADE, related_name="mandates",
         verbose_name=_("department"), help_text=_("empty: every department"),
     )
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("granted by"),
+        null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("mandate")
@@ -143,12 +159,16 @@ class Mandate(models.Model):
 class RosterHint(models.Model):
     """A forge handle the roster claims for a student: an unverified hint, never a link or a credit source."""
 
-    student = models.ForeignKey(StudentProfile, on_delete=models.CASCADE, related_name="roster_hints")
+    student = models.ForeignKey(
+        StudentProfile, verbose_name=_("student"), on_delete=models.CASCADE, related_name="roster_hints"
+    )
     platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
     login = models.CharField(_("login (unverified)"), max_length=255)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("roster hint")
+        verbose_name_plural = _("roster hints")
         ordering = ["student", "platform"]
         constraints = [models.UniqueConstraint(fields=["student", "platform"], name="roster_hint_one_per_platform")]
 

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
     "django_celery_beat",
     "axes",
     "accounts",
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.RememberLanguageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.linking.middleware.OAuthNotConfiguredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -77,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "credits.context_processors.review_nav",
+                "accounts.context_processors.navigation",
             ],
         },
     },
@@ -130,13 +133,17 @@ LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
+# Our catalogues first: LOCALE_PATHS outrank every installed app's, so a third-party translation of the same
+# word (django_celery_beat renders "Name" as 任务名) never replaces ours; clashing words also carry a context.
+LOCALE_PATHS = [BASE_DIR / "config" / "locale", BASE_DIR / "accounts" / "locale", BASE_DIR / "credits" / "locale",
+                BASE_DIR / "accounts" / "linking" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # A university's own registrar export formats (YAML files, one per format); the shipped ones stay available.
 EXPORT_FORMATS_DIR = env_str("EXPORT_FORMATS_DIR")

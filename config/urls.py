@@ -19,3 +19,9 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("credits.urls")),
 ]
+
+# Error pages in the layout, translated, without exception text or paths (config/errors.py).
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

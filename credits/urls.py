@@ -1,7 +1,7 @@
 """Routes of the credits app."""
 from django.urls import path
 
-from .views import credit, exports, portal, records, review
+from .views import credit, exports, portal, records, review, staff, student
 
 urlpatterns = [
     path("", portal.home, name="home"),
@@ -22,4 +22,9 @@ urlpatterns = [
     path("review/approve/", review.review_bulk_approve, name="review_bulk_approve"),
     path("review/backlog/", review.review_backlog, name="review_backlog"),
     path("notice/", review.public_notice, name="public_notice"),
+    path("contributions/", student.my_contributions, name="my_contributions"),
+    path("sync/now/", student.sync_now, name="sync_now"),
+    path("sync/progress/", student.sync_progress, name="sync_progress"),
+    path("registrar/overview/", staff.registrar_overview, name="registrar_overview"),
+    path("operator/sync/", staff.sync_dashboard, name="sync_dashboard"),
 ]

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from credits.admin.base import ReadOnlyAdmin
 from credits.models import CreditLine, CreditRecord, PolicyVersion, Term
@@ -72,11 +73,11 @@ class PolicyVersionAdmin(ReadOnlyAdmin):
     fields = ("version", "title_zh", "title_en", "effective_from", "effective_until", "course_code",
               "approval_stages", "source_name", "sha256", "published_at", "published_by", "source_text")
 
-    @admin.action(description="Compare the two selected versions", permissions=["view"])
+    @admin.action(description=_("Compare the two selected versions"), permissions=["view"])
     def compare_two(self, request: HttpRequest, queryset) -> HttpResponse | None:
         chosen = list(queryset.order_by("effective_from", "id").values_list("id", flat=True))
         if len(chosen) != 2:
-            self.message_user(request, "Select exactly two versions to compare.", messages.WARNING)
+            self.message_user(request, _("Select exactly two versions to compare."), messages.WARNING)
             return None
         return HttpResponseRedirect(reverse("admin:credits_policyversion_diff", args=chosen))
 
@@ -94,7 +95,7 @@ class PolicyVersionAdmin(ReadOnlyAdmin):
         diff = policy_diff(old=get_object_or_404(PolicyVersion, id=old_id),
                            new=get_object_or_404(PolicyVersion, id=new_id))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "diff": diff,
-                   "title": f"Policy {diff.old.version} → {diff.new.version}"}
+                   "title": _("Policy %(old)s → %(new)s") % {"old": diff.old.version, "new": diff.new.version}}
         return TemplateResponse(request, "admin/credits/policyversion/diff.html", context)
 
 

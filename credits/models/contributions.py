@@ -19,36 +19,47 @@ class Contribution(models.Model):
 
     platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
     external_id = models.BigIntegerField(_("forge object id"))
-    repository = models.ForeignKey("credits.Repository", on_delete=models.PROTECT, related_name="contributions")
-    identity = models.ForeignKey("accounts.ForgeIdentity", on_delete=models.PROTECT, related_name="contributions")
-    kind = models.CharField(max_length=16, choices=ContributionKind.choices, default=ContributionKind.PULL_REQUEST)
+    repository = models.ForeignKey(
+        "credits.Repository", verbose_name=_("repository"), on_delete=models.PROTECT, related_name="contributions"
+    )
+    identity = models.ForeignKey(
+        "accounts.ForgeIdentity", verbose_name=_("identity"), on_delete=models.PROTECT, related_name="contributions"
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=ContributionKind.choices, default=ContributionKind.PULL_REQUEST
+    )
     number = models.PositiveIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=500)
     url = models.URLField(_("URL"), max_length=500)
-    created_at = models.DateTimeField()
-    merged_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    updated_at = models.DateTimeField()
-    author_login = models.CharField(max_length=255)
-    author_external_id = models.BigIntegerField()
-    author_is_bot = models.BooleanField(default=False)
-    merged_by_login = models.CharField(max_length=255, blank=True)
-    merged_by_external_id = models.BigIntegerField(null=True, blank=True)
-    additions = models.PositiveIntegerField(null=True, blank=True)
-    deletions = models.PositiveIntegerField(null=True, blank=True)
-    changed_files = models.PositiveIntegerField(null=True, blank=True)
-    labels = models.JSONField(default=list, blank=True)
-    merge_commit_sha = models.CharField(max_length=64, blank=True, db_index=True)
-    head_sha = models.CharField(max_length=64, blank=True, db_index=True)
-    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"))
+    author_login = models.CharField(_("author login"), max_length=255)
+    author_external_id = models.BigIntegerField(_("author external id"))
+    author_is_bot = models.BooleanField(_("author is bot"), default=False)
+    merged_by_login = models.CharField(_("merged by login"), max_length=255, blank=True)
+    merged_by_external_id = models.BigIntegerField(_("merged by external id"), null=True, blank=True)
+    additions = models.PositiveIntegerField(_("additions"), null=True, blank=True)
+    deletions = models.PositiveIntegerField(_("deletions"), null=True, blank=True)
+    changed_files = models.PositiveIntegerField(_("changed files"), null=True, blank=True)
+    labels = models.JSONField(_("labels"), default=list, blank=True)
+    merge_commit_sha = models.CharField(_("merge commit sha"), max_length=64, blank=True, db_index=True)
+    head_sha = models.CharField(_("head sha"), max_length=64, blank=True, db_index=True)
+    raw = models.JSONField(_("raw"), default=dict, blank=True)
     # Set when the same change is counted on another copy (a mirror, or a PR re-opened with the same head).
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
-    duplicate_reason = models.CharField(max_length=255, blank=True)  # English, for the admin and the audit log
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("duplicate of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+    )
+    # English, for the admin and the audit log.
+    duplicate_reason = models.CharField(_("duplicate reason"), max_length=255, blank=True)
     # What matched, so the page can say it in the reader's language: see duplicate_reason_text.
-    duplicate_evidence = models.JSONField(default=dict, blank=True)
-    first_seen_at = models.DateTimeField(auto_now_add=True)
-    synced_at = models.DateTimeField(auto_now=True)
+    duplicate_evidence = models.JSONField(_("duplicate evidence"), default=dict, blank=True)
+    first_seen_at = models.DateTimeField(_("first seen at"), auto_now_add=True)
+    synced_at = models.DateTimeField(_("synced at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
         ordering = ["-merged_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["platform", "external_id"], name="contribution_unique_forge_object"),

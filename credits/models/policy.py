@@ -24,6 +24,8 @@ class Term(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
         ordering = ["starts_on"]
         constraints = [
             models.CheckConstraint(
@@ -53,24 +55,27 @@ class PolicyVersion(models.Model):
     """One published policy document; rows are only ever inserted."""
 
     version = models.CharField(_("version"), max_length=64, unique=True)
-    title_zh = models.CharField(max_length=200)
-    title_en = models.CharField(max_length=200)
+    title_zh = models.CharField(_("title zh"), max_length=200)
+    title_en = models.CharField(_("title en"), max_length=200)
     effective_from = models.DateField(_("effective from"))
     effective_until = models.DateField(_("effective until"), null=True, blank=True)
     course_code = models.CharField(_("course code"), max_length=32)
     approval_stages = models.JSONField(_("approval stages"), default=list)
     source_name = models.CharField(_("source file"), max_length=255)
     source_text = models.TextField(_("source YAML"))
-    sha256 = models.CharField(max_length=64, unique=True)
+    sha256 = models.CharField(_("sha256"), max_length=64, unique=True)
     document = models.JSONField(_("validated document"))
     published_at = models.DateTimeField(_("published at"))
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("published by"),
+        null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     objects = PolicyVersionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
         ordering = ["effective_from", "id"]
 
     def __str__(self) -> str:

@@ -37,23 +37,29 @@ OPEN_ADJUSTMENT = (RecordStatus.DRAFT, RecordStatus.SUBMITTED, RecordStatus.IN_R
 class CreditRecord(models.Model):
     """A student's credit for a term under one policy version, or an adjustment to an approved one."""
 
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credit_records")
-    term = models.ForeignKey("credits.Term", on_delete=models.PROTECT, related_name="records")
-    policy_version = models.ForeignKey("credits.PolicyVersion", on_delete=models.PROTECT, related_name="records")
-    kind = models.CharField(max_length=16, choices=RecordKind.choices, default=RecordKind.EVALUATION)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("student"), on_delete=models.PROTECT, related_name="credit_records"
+    )
+    term = models.ForeignKey("credits.Term", verbose_name=_("term"), on_delete=models.PROTECT, related_name="records")
+    policy_version = models.ForeignKey(
+        "credits.PolicyVersion", verbose_name=_("policy version"), on_delete=models.PROTECT, related_name="records"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=RecordKind.choices, default=RecordKind.EVALUATION)
     # An adjustment points at the approved evaluation record it corrects.
     adjusts = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments"
+        "self", verbose_name=_("adjusts"), null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments"
     )
-    status = models.CharField(max_length=16, choices=RecordStatus.choices, default=RecordStatus.DRAFT, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RecordStatus.choices, default=RecordStatus.DRAFT, db_index=True
+    )
     course_code = models.CharField(_("course code"), max_length=32)
-    points = models.DecimalField(max_digits=14, decimal_places=4, default=0)
+    points = models.DecimalField(_("points"), max_digits=14, decimal_places=4, default=0)
     # For an evaluation: the credit earned. For an adjustment: the signed change to the approved total.
-    credits = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    credits = models.DecimalField(_("credits"), max_digits=8, decimal_places=2, default=0)
     # For an adjustment: the approved total it brings the record to (once per target, never twice).
-    target_credits = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
-    caps_applied = models.JSONField(default=list, blank=True)
-    fingerprint = models.CharField(max_length=64, blank=True)
+    target_credits = models.DecimalField(_("target credits"), max_digits=8, decimal_places=2, null=True, blank=True)
+    caps_applied = models.JSONField(_("caps applied"), default=list, blank=True)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True)
     evaluated_at = models.DateTimeField(_("evaluated at"))
     # Where the record waits: the stage's key, its position (0-based) and scope in the record's policy.
     approval_stage = models.CharField(_("awaiting stage"), max_length=32, blank=True)
@@ -66,7 +72,8 @@ class CreditRecord(models.Model):
     notice_ends_on = models.DateField(_("public notice ends"), null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
+        null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
     # The one registrar batch that booked this record (set in the claiming transaction, never cleared).
@@ -74,10 +81,12 @@ class CreditRecord(models.Model):
         "credits.ExportBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="records",
         verbose_name=_("export batch"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("credit record")
+        verbose_name_plural = _("credit records")
         ordering = ["term__starts_on", "student_id", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -136,20 +145,23 @@ class LineOutcome(models.TextChoices):
 class CreditLine(models.Model):
     """One contribution's outcome in a record: points and the rule and reason that decided them."""
 
-    record = models.ForeignKey(CreditRecord, on_delete=models.CASCADE, related_name="lines")
+    record = models.ForeignKey(CreditRecord, verbose_name=_("record"), on_delete=models.CASCADE, related_name="lines")
     contribution = models.ForeignKey(
-        "credits.Contribution", null=True, blank=True, on_delete=models.SET_NULL, related_name="credit_lines"
+        "credits.Contribution", verbose_name=_("contribution"),
+        null=True, blank=True, on_delete=models.SET_NULL, related_name="credit_lines"
     )
-    contribution_key = models.CharField(max_length=64)
-    position = models.PositiveIntegerField()
-    outcome = models.CharField(max_length=16, choices=LineOutcome.choices)
-    rule = models.CharField(max_length=64)
-    base_points = models.DecimalField(max_digits=14, decimal_places=4, default=0)
-    points = models.DecimalField(max_digits=14, decimal_places=4, default=0)
-    reason = models.TextField()
-    reason_zh = models.TextField()
+    contribution_key = models.CharField(_("contribution key"), max_length=64)
+    position = models.PositiveIntegerField(_("position"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=LineOutcome.choices)
+    rule = models.CharField(_("rule"), max_length=64)
+    base_points = models.DecimalField(_("base points"), max_digits=14, decimal_places=4, default=0)
+    points = models.DecimalField(_("points"), max_digits=14, decimal_places=4, default=0)
+    reason = models.TextField(_("reason"))
+    reason_zh = models.TextField(_("reason zh"))
 
     class Meta:
+        verbose_name = _("credit line")
+        verbose_name_plural = _("credit lines")
         ordering = ["record_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["record", "position"], name="line_unique_position"),

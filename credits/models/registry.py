@@ -12,17 +12,22 @@ class Repository(models.Model):
     """One eligible repository on one forge, written PLATFORM:PATH."""
 
     platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
-    path = models.CharField(_("path"), max_length=255, help_text="owner/name, or group/sub/name on GitLab")
+    path = models.CharField(_("path"), max_length=255, help_text=_("owner/name, or group/sub/name on GitLab"))
     external_id = models.BigIntegerField(_("forge repository id"))
     tier = models.CharField(_("tier"), max_length=32, default="standard")
     active = models.BooleanField(_("active"), default=True)
     # A mirror's contributions duplicate its source's; they are kept but credited once.
-    mirror_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="mirrors")
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    added_at = models.DateTimeField(auto_now_add=True)
+    mirror_of = models.ForeignKey(
+        "self", verbose_name=_("mirror of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="mirrors"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "repositories"
+        verbose_name = _("repository")
+        verbose_name_plural = _("repositories")
         ordering = ["platform", "path"]
         constraints = [
             models.UniqueConstraint(fields=["platform", "external_id"], name="repository_unique_forge_id"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,9 @@ class CompiledPolicy:
     cap_term: Decimal | None
     cap_repository: Decimal | None
     cap_total: Decimal | None
+    # (English, Chinese) names of tiers and kinds, as the policy names them (reasons quote them, not keys).
+    tier_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    kind_names: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def compile_policy(policy: Policy) -> CompiledPolicy:
@@ -72,6 +75,8 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         cap_term=policy.caps.per_term,
         cap_repository=policy.caps.per_repository_per_term,
         cap_total=policy.caps.per_student_total,
+        tier_names={k: (policy.name_of("tiers", k, "en"), policy.name_of("tiers", k, "zh")) for k in policy.tiers},
+        kind_names={k: (policy.name_of("kinds", k, "en"), policy.name_of("kinds", k, "zh")) for k in KINDS},
     )
 
 
@@ -98,7 +103,7 @@ def _is_self_merged(f: ContributionFacts) -> bool:
 def _exclusion(p: CompiledPolicy, f: ContributionFacts, term: TermWindow, now: dt.datetime) -> Refusal | None:
     """The first rule that refuses this contribution, checked in a fixed order; None if eligible."""
     if f.kind not in p.kinds:
-        name = KIND_NAMES.get(f.kind, (f.kind, f.kind))
+        name = p.kind_names.get(f.kind) or KIND_NAMES.get(f.kind, (f.kind, f.kind))
         return _refuse(f, "kinds", f"a {name[0]} earns no credit under this policy", f"本政策下{name[1]}不计学分")
     if f.merged_at is None:
         return _refuse(f, "merged", "not merged", "尚未合并")
@@ -148,10 +153,11 @@ def _base(p: CompiledPolicy, f: ContributionFacts) -> tuple[Decimal, str, str]:
     rule = p.kinds[f.kind]
     weight = p.tiers[f.repository_tier]
     points = rule.points * weight
-    name = KIND_NAMES.get(f.kind, (f.kind, f.kind))
+    name = p.kind_names.get(f.kind) or KIND_NAMES.get(f.kind, (f.kind, f.kind))
+    tier = p.tier_names.get(f.repository_tier) or (f"tier {f.repository_tier}", f"{f.repository_tier} 级")
     number = f" #{f.number}" if f.number is not None else ""
-    en = f"{name[0]}{number} in {f.repository_ref} (tier {f.repository_tier}): {_num(rule.points)} points"
-    zh = f"{name[1]}{number}（{f.repository_ref}，{f.repository_tier} 级）：{_num(rule.points)} 分"
+    en = f"{name[0]}{number} in {f.repository_ref} ({tier[0]}): {_num(rule.points)} points"
+    zh = f"{name[1]}{number}（{f.repository_ref}，{tier[1]}）：{_num(rule.points)} 分"
     if weight != ONE:
         en += f" × {_num(weight)} tier weight"
         zh += f" × 级别系数 {_num(weight)}"

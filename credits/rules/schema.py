@@ -189,6 +189,44 @@ class Approval(_Strict):
         return [s.key for s in self.stages]
 
 
+CAP_KEYS = ("per_term", "per_repository_per_term", "per_student_total")
+# Human names for the shipped keys, used wherever a policy does not name them itself.
+DEFAULT_NAMES: dict[str, dict[str, tuple[str, str]]] = {
+    "tiers": {"core": ("核心项目", "core project"), "standard": ("标准项目", "standard project"),
+              "ecosystem": ("生态项目", "ecosystem project")},
+    "kinds": {"pull_request": ("已合并的拉取请求", "merged pull request"), "review": ("代码评审", "code review"),
+              "issue": ("议题", "issue")},
+    "caps": {"per_term": ("本学期上限", "term cap"),
+             "per_repository_per_term": ("本学期单仓库上限", "per-repository term cap"),
+             "per_student_total": ("累计上限", "lifetime cap")},
+}
+
+
+class Name(_Strict):
+    """A key's name for people, in both interface languages."""
+
+    zh: str = Field(min_length=1, max_length=100)
+    en: str = Field(min_length=1, max_length=100)
+
+
+class Names(_Strict):
+    """Chinese and English names of tiers, kinds and caps (a key left out keeps its default name)."""
+
+    tiers: dict[str, Name] = {}
+    kinds: dict[str, Name] = {}
+    caps: dict[str, Name] = {}
+
+    @field_validator("kinds", "caps")
+    @classmethod
+    def _known_keys(cls, names: dict[str, Name], info) -> dict[str, Name]:
+        allowed = KINDS if info.field_name == "kinds" else CAP_KEYS
+        unknown = set(names) - set(allowed)
+        if unknown:
+            what = info.field_name.rstrip("s")
+            raise ValueError(f"unknown {what}(s) {sorted(unknown)}; {info.field_name} are {list(allowed)}")
+        return names
+
+
 class Policy(_Strict):
     """One credit policy version as written by a university."""
 
@@ -208,6 +246,9 @@ class Policy(_Strict):
     credits: Conversion
     caps: Caps = Caps()
     approval: Approval = Approval()
+    # Credits a student needs before graduating (the early-warning list compares against it); None: no target.
+    required_credits: Decimal | None = Field(default=None, ge=0, le=1000)
+    names: Names = Names()
 
     @field_validator("timezone")
     @classmethod
@@ -236,7 +277,21 @@ class Policy(_Strict):
             raise ValueError("effective_until is before effective_from")
         if not any(getattr(self.kinds, k) is not None for k in KINDS):
             raise ValueError("kinds: at least one contribution kind must earn points")
+        unnamed = set(self.names.tiers) - set(self.tiers)
+        if unnamed:
+            raise ValueError(f"names.tiers: {sorted(unnamed)} are not tiers of this policy")
         return self
+
+    def name_of(self, group: str, key: str, language: str) -> str:
+        """The human name of a tier, kind or cap key in `language` ("zh…" or anything else for English)."""
+        chinese = language.startswith("zh")
+        given = getattr(self.names, group).get(key)
+        if given is not None:
+            return given.zh if chinese else given.en
+        default = DEFAULT_NAMES[group].get(key)
+        if default is not None:
+            return default[0] if chinese else default[1]
+        return key
 
     def largest_single_credit(self) -> Decimal:
         """Credits of the most valuable single contribution before rounding and diminishing."""

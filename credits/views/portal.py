@@ -5,17 +5,17 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from accounts.context_processors import own_pages
 from credits.selectors import health as selectors_health
-from credits.selectors.contributions import own_contributions
 from credits.selectors.registry import registry_summary
+from credits.views.student import student_home
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Landing page: public registry figures, and the signed-in student's own contributions."""
-    context = {"registry": registry_summary()}
-    if request.user.is_authenticated:
-        context["my_contributions"] = own_contributions(request.user)[:50]
-    return render(request, "credits/home.html", context)
+    """A student's overview when a student signs in; otherwise the public registry figures."""
+    if own_pages(request.user):
+        return student_home(request)
+    return render(request, "credits/home.html", {"registry": registry_summary()})
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -138,6 +138,13 @@ RULES: dict[str, list[Check]] = {
     ],
     "review_backlog": [Check({"anonymous": LOGIN, **STAFF_OK}, default=FORBIDDEN)],
     "public_notice": SIGNED_IN,
+    "my_contributions": SIGNED_IN,
+    # Sync now: POST only; each person queues their own accounts (nothing to see of anyone else's).
+    "sync_now": [Check({}, default=NOT_ALLOWED), Check({"anonymous": LOGIN}, method="post")],
+    "sync_progress": SIGNED_IN,
+    # Staff pages (credits.views.staff): the registrar's overview and the operator's sync dashboard.
+    "registrar_overview": [Check({"anonymous": LOGIN, **STAFF_OK}, default=FORBIDDEN)],
+    "sync_dashboard": [Check({"anonymous": LOGIN, "operator": OK}, default=FORBIDDEN)],
     # People pages (accounts.views): scoped by accounts.access in the query.
     "student_list": SIGNED_IN,
     "student_detail": [

@@ -172,7 +172,7 @@ def test_command_prints_each_bad_line_and_exits_non_zero(departments, tmp_path, 
     path = tmp_path / "roster.csv"
     path.write_text(roster("2026000001,A,bad,cs,,,", "2026000001,B,b@x.cn,nowhere,,,"), encoding="utf-8")
     with pytest.raises(CommandError, match="3 error"):
-        call_command("import_roster", str(path))
+        call_command("import_roster", str(path), "--lang", "en")
     err = capsys.readouterr().err
     assert f"{path}:2: malformed email 'bad'" in err
     assert f"{path}:3: duplicate student id 2026000001 (first on line 2)" in err
@@ -184,7 +184,7 @@ def test_command_imports_a_good_file(departments, tmp_path, capsys):
     path = tmp_path / "roster.csv"
     path.write_bytes(roster("2026000001,王小明,w@x.cn,计算机学院,,,").encode("gb18030"))
     call_command("import_roster", str(path))
-    assert "1 students (gb18030): 1 created" in capsys.readouterr().out
+    assert "1 名学生（gb18030）：新建 1" in capsys.readouterr().out
 
 
 def test_upload_page_lists_errors_for_registrar_and_imports_nothing(departments, client):

@@ -47,7 +47,7 @@ def test_compare_needs_exactly_two(admin_client):
     version = publish()
     response = admin_client.post(reverse("admin:credits_policyversion_changelist"),
                                  {"action": "compare_two", "_selected_action": [version.id]}, follow=True)
-    assert "Select exactly two versions" in response.content.decode()
+    assert "请恰好选择两个版本进行比较" in response.content.decode()  # the admin speaks the default language
 
 
 def test_credit_record_page_shows_lines_read_only(admin_client):

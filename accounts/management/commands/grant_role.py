@@ -1,14 +1,15 @@
 """grant_role USERNAME ROLE [--stage KEY] [--department CODE ...] [--revoke]: give or take a role and mandates."""
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from accounts.models import Department, User
 from accounts.roles import Role
 from accounts.services.roles import SUPERUSER, role_grant, role_revoke, superuser_grant, superuser_revoke
+from config.commands import LocalizedCommand
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = ("Give (or with --revoke take) a role. A reviewer decides an approval --stage KEY for each "
             "--department CODE (repeatable), or for every department when --stage is given alone.")
 

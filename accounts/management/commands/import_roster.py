@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from accounts.services.roster import roster_import
 from accounts.text_input import MAX_BYTES
+from config.commands import LocalizedCommand
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Import students from a CSV (student_id,name,email,department[,github][,gitee][,gitlab]); all or nothing."
 
     def add_arguments(self, parser) -> None:
@@ -24,16 +26,19 @@ class Command(BaseCommand):
                 raise CommandError(f"{file} is {size / 1048576:.1f} MB, more than {MAX_BYTES // 1048576} MB; split it")
             stream = file.open("rb")
         except OSError as exc:
-            raise CommandError(f"cannot read {file}: {exc.strerror}") from exc
+            raise CommandError(_("cannot read %(file)s: %(error)s") % {"file": file, "error": exc.strerror}) from exc
         with stream:
             result = roster_import(data=stream, actor=None, create_departments=create_departments)
         if not result.applied:
             for error in result.errors:
                 self.stderr.write(f"{file}:{error.line}: {error.message}")
-            raise CommandError(f"{len(result.errors)} error(s) in {file}; nothing was imported")
+            raise CommandError(_("%(n)d error(s) in %(file)s; nothing was imported")
+                               % {"n": len(result.errors), "file": file})
         self.stdout.write(self.style.SUCCESS(
-            f"{result.rows} students ({result.encoding}): {result.created} created, {result.updated} updated, "
-            f"{result.unchanged} unchanged; {result.hints} unverified forge handles recorded"
+            _("%(rows)d students (%(encoding)s): %(created)d created, %(updated)d updated, %(unchanged)d unchanged; "
+              "%(hints)d unverified forge handles recorded") % {
+                "rows": result.rows, "encoding": result.encoding, "created": result.created,
+                "updated": result.updated, "unchanged": result.unchanged, "hints": result.hints}
         ))
         if result.departments_created:
             self.stdout.write(f"{result.departments_created} department(s) created; name them with import_departments")

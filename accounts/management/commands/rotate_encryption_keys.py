@@ -1,13 +1,14 @@
 """rotate_encryption_keys: re-encrypt every stored token under the newest FIELD_ENCRYPTION_KEYS key."""
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from accounts.fields import DecryptionError
 from accounts.services.encryption import encryption_keys_rotate
+from config.commands import LocalizedCommand
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = (
         "Re-encrypt every encrypted column with the newest key (first in FIELD_ENCRYPTION_KEYS). "
         "Put the new key first, keep the old ones after it, run this, then drop the old keys."

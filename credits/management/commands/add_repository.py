@@ -1,13 +1,14 @@
 """manage.py add_repository SPEC [--tier T] [--mirror-of SPEC]: register one eligible repository."""
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from accounts.platforms import SpecError
+from config.commands import LocalizedCommand
 from credits.services.registry import RegistryError, repository_register
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Register an open AI repository (github:owner/name, gitee:owner/name, gitlab:group/sub/name)."
 
     def add_arguments(self, parser):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from config.commands import LocalizedCommand
 from credits.services.policies import TermOverlap, term_create
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Create an academic term (terms may not overlap)."
 
     def add_arguments(self, parser: CommandParser) -> None:

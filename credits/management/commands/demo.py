@@ -5,11 +5,12 @@ import logging
 import time
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ForgeIdentity
+from config.commands import LocalizedCommand
 from credits.demo import credit, report, workflow
 from credits.demo import seed as seeding
 from credits.demo.export import registrar_export
@@ -19,7 +20,7 @@ from forgesim.generator import generate
 from forgesim.server import Simulator
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Start forgesim, seed a university, sync through Celery, evaluate credit, print a summary, serve."
 
     def add_arguments(self, parser):
@@ -70,6 +71,7 @@ class Command(BaseCommand):
                   f"'registrar' or 'operator', "
                   f"password "
                   f"'{seeding.DEMO_PASSWORD}'. Ctrl-C stops.")
+            serve_like_production()
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         sim.stop()
 
@@ -86,3 +88,11 @@ class Command(BaseCommand):
                 return
             time.sleep(0.2)
         raise CommandError(f"sync did not finish within {timeout:.0f} s ({waiting} still running)")
+
+
+def serve_like_production() -> None:
+    """The demo serves production-style error pages (no debug URL list); whitenoise serves the static files."""
+    from django.conf import settings
+
+    settings.DEBUG = False
+    settings.WHITENOISE_USE_FINDERS = True

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from config.commands import LocalizedCommand
 from credits.models import Term
 from credits.services.evaluation import term_evaluate
 from credits.services.policies import NoPolicyForTerm
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Evaluate every student's credit for a term; drafts are refreshed, decided records never change."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,10 +1,10 @@
 """manage.py forgesim [--port P] [--scenario FILE] [--generate N --seed S]: run the simulator alone."""
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from config.commands import LocalizedCommand
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Run forgesim, the offline GitHub/Gitee/GitLab simulator (no network needed)."
 
     def add_arguments(self, parser):

@@ -1,17 +1,19 @@
 """manage.py link_identity STUDENT_ID PLATFORM:LOGIN: an operator-verified link, resolved to a numeric id."""
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from accounts.models import StudentProfile, User, Verification
 from accounts.platforms import SpecError, parse_identity
 from accounts.services.identities import IdentityConflict, IdentityInvalid, identity_link
+from config.commands import LocalizedCommand
 from credits.forges import ForgeError
 from credits.services.forge_tokens import forge_client
 from credits.tasks import backfill_enqueue
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Link a student's forge account after an operator checked it; starts the backfill sync."
 
     def add_arguments(self, parser):
@@ -28,13 +30,14 @@ class Command(BaseCommand):
             linked = identity_link(user=student.user, platform=platform, external_id=forge_user.external_id,
                                    login=forge_user.login, via=Verification.OPERATOR, actor=actor)
         except StudentProfile.DoesNotExist:
-            raise CommandError(f"no student with student id {student_id!r}") from None
+            raise CommandError(_("no student with student id %(id)r") % {"id": student_id}) from None
         except User.DoesNotExist:
-            raise CommandError(f"no user {by!r} (--by)") from None
+            raise CommandError(_("no user %(name)r (--by)") % {"name": by}) from None
         except (SpecError, IdentityConflict, IdentityInvalid) as exc:
             raise CommandError(str(exc)) from exc
         except ForgeError as exc:
             raise CommandError(f"{identity}: {exc.message}") from exc
         queued = backfill_enqueue(linked)
-        self.stdout.write(f"linked {linked} (id {linked.external_id}) to {student}"
-                          + ("; backfill enqueued" if queued else "; already backfilled"))
+        text = (_("linked %(identity)s (id %(id)s) to %(student)s; backfill enqueued") if queued
+                else _("linked %(identity)s (id %(id)s) to %(student)s; already backfilled"))
+        self.stdout.write(text % {"identity": linked, "id": linked.external_id, "student": student})

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from config.commands import LocalizedCommand
 from credits.services.registry import SHIPPED_REGISTRY, RegistryError, registry_file_parse, registry_load
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Load the registry from a YAML file (default: the shipped list of well-known open AI repositories)."
 
     def add_arguments(self, parser):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from config.commands import LocalizedCommand
 from credits.models import PolicyVersion
 from credits.rules import PolicyError
 from credits.rules.document import MAX_BYTES
@@ -15,7 +16,7 @@ from credits.selectors.policies import policy_diff
 from credits.services.policies import policy_publish, policy_validate
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Validate or publish a credit policy YAML file (nothing is published when any check fails)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,8 +1,9 @@
 """manage.py setup_periodic_tasks: install the beat schedules (idempotent)."""
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from config.commands import LocalizedCommand
 
 SCHEDULES = [
     # (name, task, every N minutes)
@@ -17,7 +18,7 @@ SCHEDULES = [
 ]
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Install or refresh Xuefen's periodic tasks for django-celery-beat."
 
     def handle(self, *args, **options):

@@ -5,10 +5,11 @@ import logging
 from contextlib import contextmanager
 
 from celery import current_app
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from accounts.models import ForgeIdentity, StudentProfile
 from accounts.platforms import Platform, SpecError, parse_repository
+from config.commands import LocalizedCommand
 from credits.models import Repository
 from credits.services.sync import SyncReport
 from credits.services.sync_run import SyncGaveUp, sync_to_completion
@@ -34,7 +35,7 @@ def held_logs():
         root.handlers = saved
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Sync registry repositories (or one student's identities); --wait runs here and reports."
 
     def add_arguments(self, parser):

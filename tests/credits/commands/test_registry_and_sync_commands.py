@@ -80,7 +80,7 @@ def test_link_identity_resolves_the_numeric_id_and_records_the_operator(sim):
     profile = student(student_id="202600002")
     operator = UserFactory(username="ops-chen", is_staff=True)
 
-    output = run("link_identity", "202600002", "github:lihua-nlp", "--by", "ops-chen")
+    output = run("link_identity", "202600002", "github:lihua-nlp", "--by", "ops-chen", "--lang", "en")
 
     identity = ForgeIdentity.objects.get(user=profile.user)
     assert (identity.external_id, identity.verified_via) == (1002, "operator")
@@ -108,7 +108,7 @@ def test_link_identity_without_by_never_records_the_student_as_the_verifier(sim)
 def test_link_identity_rejects_unknown_students_logins_and_specs(sim, args, message):
     student(student_id="202600002")
     with pytest.raises(CommandError, match=message):
-        run("link_identity", *args)
+        run("link_identity", *args, "--lang", "en")
     assert not ForgeIdentity.objects.exists()
 
 
