@@ -30,7 +30,7 @@ def test_first_day_from_an_empty_database_to_a_signed_in_student(sim, client, tm
     (tmp_path / "departments.csv").write_bytes("code,name_zh,name_en\ncs,计算机学院,Computer Science\n"
                                                "ai,人工智能学院,Artificial Intelligence\n".encode("utf-8-sig"))
     (tmp_path / "staff.csv").write_bytes("username,name,email,role,stage,department\n"
-                                         "zhang,张老师,zhang@example.edu,reviewer,faculty,cs;ai\n"
+                                         "zhang,张老师,zhang@example.edu,reviewer,department,cs;ai\n"
                                          "jwc,教务处,jwc@example.edu,registrar,,\n"
                                          "ops,运维,ops@example.edu,operator,,\n".encode("gb18030"))
     (tmp_path / "roster.csv").write_text("student_id,name,email,department,github\n"
