@@ -86,9 +86,9 @@ def test_roster_create_departments_makes_the_missing_ones_once(tmp_path, capsys)
     roster.write_text("student_id,name,email,department\n2026001,李雷,li@example.edu,cs\n"
                       "2026002,韩梅梅,han@example.edu,math\n2026003,王芳,wang@example.edu,数学学院\n")
     with pytest.raises(CommandError):
-        call_command("import_roster", str(roster))
+        call_command("import_roster", str(roster), "--lang", "en")
     assert "unknown department 'math'" in capsys.readouterr().err
-    call_command("import_roster", str(roster), "--create-departments")
+    call_command("import_roster", str(roster), "--create-departments", "--lang", "en")
     assert "2 department(s) created" in capsys.readouterr().out
     codes = set(Department.objects.values_list("code", flat=True))
     assert {"cs", "math"} <= codes and len(codes) == 3
