@@ -70,15 +70,6 @@ def sync_overview() -> dict:
     return {"repositories": repos, "identities": identities}
 
 
-def token_pools() -> list[dict]:
-    """Configured service tokens per forge, masked (budgets come from the token-state selectors when present)."""
-    rows = []
-    for platform, tokens in settings.FORGE_TOKENS.items():
-        for token in tokens:
-            rows.append({"platform": platform, "token": f"…{token[-4:]}" if len(token) > 4 else "…"})
-    return rows
-
-
 def queue_depth() -> int | None:
     """Messages waiting on the default Celery queue, or None when the broker cannot say (eager mode)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:

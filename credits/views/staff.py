@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from accounts.roles import Role, roles_of
 from credits.models import RecordStatus, Term
 from credits.selectors import portal, staff
+from credits.selectors.tokens import service_token_states
 
 PAGE_SIZE = 50
 
@@ -85,7 +86,7 @@ def sync_dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "overview": overview, "runs": list(staff.sync_runs()), "errors": list(staff.sync_errors()),
         "backfills": list(staff.backfill_runs()),
-        "tokens": staff.token_pools(), "queue_depth": staff.queue_depth(),
+        "tokens": service_token_states(), "queue_depth": staff.queue_depth(),
         "last_ok_minutes": int((now - last_ok).total_seconds() // 60) if last_ok else None,
     }
     return render(request, "credits/sync_dashboard.html", context)

@@ -112,3 +112,13 @@ def test_404_is_in_the_layout_translated_and_leaks_no_path(client, settings):
     assert response.status_code == 404 and "页面不存在" in text and 'class="site"' in text
     main = text.split('<main id="content">', 1)[1]
     assert "no-such-page-xyz" not in main and "URLconf" not in text and "Traceback" not in text
+
+
+def test_sync_dashboard_shows_a_disabled_token_and_why(client, db):
+    from credits.services.forge_tokens import service_token_add, service_token_disable
+
+    row = service_token_add(platform="github", token="ghp_revoked_secret", label="old bot")
+    service_token_disable(token_id=row.pk, reason="GitHub answered 401")
+    text = signed_in(client, staff("ops2", Role.OPERATOR), "en").get(reverse("sync_dashboard")).content.decode()
+    assert 'class="token-disabled"' in text and "old bot" in text and "GitHub answered 401" in text
+    assert "ghp_revoked_secret" not in text
