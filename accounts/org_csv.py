@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from .roster_csv import RosterError, decode_roster
+from .roster_csv import RosterError, cell_problem, decode_roster
 
 
 @dataclass
@@ -59,6 +59,10 @@ def read_table(data: bytes, columns: tuple[str, ...], required: tuple[str, ...])
                                             % {"n": len(cells), "m": len(header)}))
             continue
         values = {c: "" for c in columns} | {name: cells[i].strip() for i, name in enumerate(header) if i < len(cells)}
+        bad_cells = [(c, problem) for c in columns if (problem := cell_problem(values[c]))]
+        if bad_cells:  # control characters, bidi overrides and line breaks never reach a name or a code
+            table.errors.extend(RosterError(start, f"{c}: {problem}") for c, problem in bad_cells)
+            continue
         missing_values = [c for c in required if not values[c]]
         if missing_values:
             table.errors.extend(RosterError(start, _("missing %(field)s") % {"field": c}) for c in missing_values)

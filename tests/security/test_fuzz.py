@@ -4,7 +4,7 @@ from __future__ import annotations
 import string
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accounts.roster_csv import parse_roster
@@ -101,3 +101,33 @@ def test_the_roster_parser_survives_arbitrary_bytes(data):
 @given(value=st.text(max_size=80))
 def test_shown_values_carry_no_control_or_bidi_characters(value):
     assert cell_problem(shown(value)) is None
+
+
+org_cells = cells | st.sampled_from(["cs", "reviewer", "department", "academic_affairs", "计算机学院", "", "a;b"])
+
+
+@SLOW
+@pytest.mark.django_db
+@given(rows=st.lists(st.lists(org_cells, min_size=0, max_size=7), max_size=5),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "big5"]))
+@example(rows=[["cs", "计算\u202e学院", "CS"]], encoding="utf-8")
+@example(rows=[["li\x1b", "李\u202e老师", "li@example.edu", "registrar", "", ""]], encoding="utf-8")
+def test_the_department_and_staff_importers_report_problems_and_never_raise(rows, encoding):
+    from accounts.services.departments import departments_import
+    from accounts.services.staff import staff_import
+
+    for header, importer in (("code,name_zh,name_en", departments_import),
+                             ("username,name,email,role,stage,department", staff_import)):
+        try:
+            data = "\n".join([header] + [",".join(r) for r in rows]).encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        result = importer(data=data, actor=None)
+        assert result.applied or result.errors
+        for error in result.errors:
+            assert "\x00" not in str(error) and "\u202e" not in str(error)
+    from accounts.models import Department, User
+
+    stored = list(Department.objects.values_list("code", "name", "name_en")) + list(
+        User.objects.values_list("username", "display_name", "email"))
+    assert not any(cell_problem(value) for row in stored for value in row)
