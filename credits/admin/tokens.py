@@ -54,7 +54,7 @@ class ServiceTokenAdmin(admin.ModelAdmin):
                 obj.pk = saved.pk
                 return
             if obj.label != form.initial.get("label"):
-                ServiceToken.objects.filter(pk=obj.pk).update(label=obj.label)
+                forge_tokens.service_token_relabel(token_id=obj.pk, label=obj.label, actor=request.user)
             if new:
                 forge_tokens.service_token_rotate(token_id=obj.pk, token=new, actor=request.user)
         except forge_tokens.TokenExists as exc:

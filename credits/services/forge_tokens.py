@@ -46,6 +46,17 @@ def service_token_add(*, platform: str, token: str, label: str, actor=None) -> S
     return row
 
 
+@transaction.atomic
+def service_token_relabel(*, token_id: int, label: str, actor=None) -> ServiceToken:
+    """Rename a token as operators see it (the secret and state stay), with an audit row."""
+    row = ServiceToken.objects.select_for_update().get(pk=token_id)
+    before = row.label
+    ServiceToken.objects.filter(pk=row.pk).update(label=label)
+    row.label = label
+    audit_record(action="service_token_relabel", subject=row, actor=actor, data={"from": before, "to": label})
+    return row
+
+
 def service_token_rotate(*, token_id: int, token: str, actor=None) -> ServiceToken:
     """Replace a token's secret with a new one from the forge (the label and history stay)."""
     token = token.strip()

@@ -91,3 +91,14 @@ def test_rotate_encryption_keys_covers_service_tokens(settings):
     assert reports["credits.ServiceToken.token"].not_on_newest == 0
     settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS[:1]
     assert ServiceToken.objects.get().token == "glpat-secret"
+
+
+def test_renaming_a_token_keeps_its_secret_and_leaves_an_audit_row():
+    from credits.services.forge_tokens import service_token_relabel
+
+    row = service_token_add(platform="github", token="ghp_label_me", label="bot")
+    service_token_relabel(token_id=row.pk, label="ops bot 2", actor=None)
+    row.refresh_from_db()
+    assert (row.label, row.token) == ("ops bot 2", "ghp_label_me")
+    event = AuditEvent.objects.get(action="service_token_relabel", subject_id=str(row.pk))
+    assert event.data == {"from": "bot", "to": "ops bot 2"}
