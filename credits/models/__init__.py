@@ -6,7 +6,7 @@ from .policy import PolicyVersion, Term
 from .records import CreditLine, CreditRecord, LineOutcome, RecordDecision, RecordKind, RecordStatus
 from .registry import Repository
 from .sync import IdentitySyncState, SyncState
-from .tokens import ServiceToken
+from .tokens import ServiceToken, TokenBudget
 
 __all__ = [
     "AuditEvent",
@@ -27,4 +27,5 @@ __all__ = [
     "ServiceToken",
     "SyncState",
     "Term",
+    "TokenBudget",
 ]

@@ -36,3 +36,25 @@ class ServiceToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.label} ({self.fingerprint[:8]})"
+
+
+ANONYMOUS = "anonymous"  # the fingerprint budgets of tokenless requests are kept under
+
+
+class TokenBudget(models.Model):
+    """What a forge last said is left of one token's rate limit (the workers' pools keep theirs in memory)."""
+
+    platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    remaining = models.PositiveIntegerField(_("requests left"))
+    limit = models.PositiveIntegerField(_("limit"), null=True, blank=True)
+    reset_at = models.DateTimeField(_("resets at"), null=True, blank=True)
+    seen_at = models.DateTimeField(_("reported at"))
+
+    class Meta:
+        verbose_name = _("rate-limit budget")
+        verbose_name_plural = _("rate-limit budgets")
+        constraints = [models.UniqueConstraint(fields=["platform", "fingerprint"], name="token_budget_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.fingerprint[:12]} {self.remaining}/{self.limit}"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -9,8 +10,8 @@ from django.utils import timezone
 
 from credits.forges import ForgeAuthError, ForgeClient, ForgeError, client_for
 from credits.forges.tokens import shared_pool
-from credits.models import ServiceToken
-from credits.models.tokens import token_fingerprint
+from credits.models import ServiceToken, TokenBudget
+from credits.models.tokens import ANONYMOUS, token_fingerprint
 from credits.services.audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -113,3 +114,18 @@ def token_rejected(*, platform: str, client: ForgeClient, error: ForgeError) -> 
                      platform, fingerprint, platform.upper())
         audit_record(action="service_token_rejected", subject_type="servicetoken", subject_id=fingerprint,
                      reason=f"environment token rejected (401): {error.message}"[:500], data={"platform": platform})
+
+
+def token_budget_note(*, platform: str, client: ForgeClient) -> None:
+    """Keep what the forge last reported of the client's pool token's budget, for the sync dashboard."""
+    rate = client.rate_status()
+    if rate.remaining is None:
+        return  # nothing reported (Gitee says nothing until it refuses)
+    token = client.token_in_use()
+    if token is not None and token not in pool_tokens(platform):
+        return  # a person's own token is not the pool's business
+    reset_at = datetime.fromtimestamp(rate.reset_at, tz=UTC) if rate.reset_at else None
+    TokenBudget.objects.update_or_create(
+        platform=platform, fingerprint=token_fingerprint(token) if token else ANONYMOUS,
+        defaults={"remaining": max(0, rate.remaining), "limit": rate.limit, "reset_at": reset_at,
+                  "seen_at": timezone.now()})

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import ForgeIdentity
 from credits.forges import ForgeClient, ForgeError, ForgeRateLimited, Pull, RepoRef
 from credits.models import Contribution, IdentitySyncState, Repository, SyncState
-from credits.services.forge_tokens import forge_client, token_rejected
+from credits.services.forge_tokens import forge_client, token_budget_note, token_rejected
 
 from .contributions import contribution_from_pull, contributions_upsert
 from .sync_sweep import overdue_work  # noqa: F401  (the sweep's selection; callers import it from here)
@@ -147,6 +147,8 @@ def repository_sync(*, repository_id: int, client: ForgeClient | None = None, ma
         _failed(SyncState, state, report, exc)
         token_rejected(platform=repository.platform, client=client, error=exc)
         raise
+    finally:
+        token_budget_note(platform=repository.platform, client=client)
     return report
 
 
@@ -268,6 +270,8 @@ def identity_backfill(*, identity_id: int, client: ForgeClient | None = None,
         _failed(IdentitySyncState, state, report, exc)
         token_rejected(platform=identity.platform, client=client, error=exc)
         raise
+    finally:
+        token_budget_note(platform=identity.platform, client=client)
     report.requests_spent = client.requests_spent
     report.rate_remaining = client.rate_status().remaining
     if not report.complete:
