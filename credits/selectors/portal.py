@@ -102,7 +102,8 @@ def standing_of(user, *, term: Term | None, policy: Policy | None) -> Standing:
     )
     record = None
     if term is not None:
-        record = CreditRecord.objects.filter(student=user, term=term, kind=RecordKind.EVALUATION).first()
+        record = (CreditRecord.objects.filter(student=user, term=term, kind=RecordKind.EVALUATION)
+                  .select_related("policy_version").first())
     caps = policy.caps if policy else None
     return Standing(
         term=term, record=record, term_credits=record.credits if record else Decimal(0),

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from credits.models import PolicyVersion, Term
 from credits.rules.explain import cap_label, explain_total, outside_terms
 from credits.selectors import portal
+from credits.selectors.next_step import next_step
 from credits.selectors.records import approved_total, own_records
 
 LINES_SHOWN = 100  # a record lists at most this many lines; the contributions page pages through the rest
@@ -31,6 +32,7 @@ def my_credit(request: HttpRequest) -> HttpResponse:
         record.steps = [step.text(language) for step in explain_total(
             policy, line_points=[line.points for line in all_lines if line.outcome == "credited"],
             credits=record.credits, caps_applied=record.caps_applied)] if explained else []
+        record.next_step = next_step(record, chinese=language.startswith("zh"))
         record.caps_named = [_cap_name(policy, key, language) if policy else key for key in record.caps_applied]
     uncounted = list(portal.uncounted_contributions(request.user))
     context = {

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.platforms import Platform
 from credits.selectors import portal
 from credits.selectors.contributions import own_contributions
+from credits.selectors.next_step import next_step
 
 PAGE_SIZE = 25
 RECENT = 10  # contributions the home page lists; the contributions page pages through the rest
@@ -29,15 +30,18 @@ def student_home(request: HttpRequest) -> HttpResponse:
     term = portal.current_term()
     version, policy = portal.policy_for(term)
     chart = portal.monthly_merged(request.user)
+    standing = portal.standing_of(request.user, term=term, policy=policy)
+    chinese = (get_language() or "").startswith("zh")
     context = {
         "accounts": list(portal.linked_accounts(request.user)),
         "recent": list(own_contributions(request.user)[:RECENT]),
-        "standing": portal.standing_of(request.user, term=term, policy=policy),
+        "standing": standing,
+        "next_step": next_step(standing.record, chinese=chinese) if standing.record else "",
         "policy": policy,
         "chart": chart,
         "chart_data": {"labels": chart["labels"], "series": chart["series"],
                        "names": {k: str(v) for k, v in Platform.choices}},
-        "chinese": (get_language() or "").startswith("zh"),
+        "chinese": chinese,
     }
     return render(request, "credits/student_home.html", context)
 
