@@ -41,6 +41,35 @@ def cap_label(policy: Policy, key: str, language: str) -> str:
     return f"{name} {zh}" if language.startswith("zh") else f"{name} of {en}"
 
 
+# The engine's own rules (not named in a policy): what a reviewer reads instead of the key.
+RULE_NAMES: dict[str, tuple[str, str]] = {
+    "duplicate": ("重复列出", "listed twice"),
+    "diminishing_returns": ("边际递减", "diminishing returns"),
+    "exclusions.bots": ("机器人账户", "bot account"),
+    "exclusions.counted_mirrors": ("镜像已计", "mirror already counted"),
+    "exclusions.labels": ("排除标签", "excluded label"),
+    "exclusions.own_repositories": ("本人仓库", "own repository"),
+    "exclusions.self_merged": ("自行合并", "self-merged"),
+    "kinds": ("类型不计分", "kind not counted"),
+    "maturation": ("观察期", "maturation period"),
+    "merged": ("未合并", "not merged"),
+    "size": ("改动规模", "change size"),
+    "term": ("学期", "term"),
+    "tiers": ("仓库级别", "repository tier"),
+}
+
+
+def rule_label(policy: Policy | None, rule: str, language: str) -> str:
+    """A line's rule by its human name: a kind or cap by the policy's name, the engine's rules by RULE_NAMES."""
+    group, _, key = rule.partition(".")
+    if policy is not None and group in ("kinds", "caps", "tiers") and key:
+        return policy.name_of(group, key, language)
+    names = RULE_NAMES.get(rule)
+    if names is None:
+        return rule
+    return names[0] if language.startswith("zh") else names[1]
+
+
 def explain_total(
     policy: Policy, *, line_points: Sequence[Decimal], credits: Decimal, caps_applied: Sequence[str] = (),
 ) -> list[Step]:

@@ -12,8 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from credits.models import CreditRecord
 from credits.selectors import review
+from credits.selectors.portal import policy_document
 from credits.services import records as lifecycle
 from credits.services.records_rules import check_decider, credit_ceiling, may_object, may_revoke, stage_of
+from credits.views.record_labels import label_history, label_lines
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -67,13 +69,17 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
         record = review.record_for_page(request.user, record_id)
     except CreditRecord.DoesNotExist:
         raise Http404 from None
-    chinese = (get_language() or "").startswith("zh")
+    language = get_language() or "zh-hans"
+    chinese = language.startswith("zh")
     stage = stage_of(record)
+    stages = review.stage_names(record, chinese)
     context = {
         "record": record, "chinese": chinese, "profile": getattr(record.student, "student", None),
-        "stages": review.stage_names(record, chinese), "stage": stage,
+        "stages": stages, "stage": stage,
         "stage_name": (stage.name_zh if chinese else stage.name_en) if stage else "",
-        "history": review.record_history(request.user, record), "overdue": review.overdue(record),
+        "lines": label_lines(record.lines.all(), policy_document(record.policy_version), language),
+        "history": label_history(review.record_history(request.user, record), dict(stages)),
+        "overdue": review.overdue(record),
         "can_decide": _can_decide(request.user, record), "ceiling": credit_ceiling(record),
         "can_revoke": record.status == "approved" and may_revoke(request.user, record),
         "can_object": record.status == "in_public_notice" and may_object(request.user, record),

@@ -39,13 +39,16 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     queue = review.review_queue(request.user, filters, sort=sort)
     page = Paginator(queue.records, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = [record.pk for record in page]
+    chinese = (get_language() or "").startswith("zh")
+    for record in page:  # policy_version is joined in and each version's stages are parsed once
+        record.stage_label = dict(review.stage_names(record, chinese)).get(record.approval_stage, record.approval_stage)
     decidable = set(CreditRecord.objects.filter(pk__in=shown).filter(decidable_by(request.user))
                     .values_list("pk", flat=True))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "page": page, "queue": queue, "filters": filters, "sort": sort, "decidable": decidable,
-        "chinese": (get_language() or "").startswith("zh"), "query": query.urlencode(),
+        "chinese": chinese, "query": query.urlencode(),
         "terms": Term.objects.order_by("-starts_on"), "departments": Department.objects.order_by("code"),
         "overdue": {r.pk for r in page.object_list if review.overdue(r)},
     }
