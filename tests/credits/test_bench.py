@@ -35,3 +35,17 @@ def test_bench_rules_prints_the_table_and_writes_it_as_json(tmp_path):
     assert report["quick"] and report["machine"]["cpus"] and report["date"]
     assert report["table"][0]["benchmark"] == "rules" and report["table"][0]["baseline"] > 0
     assert report["benchmarks"]["rules"]["contributions"] == 50_000
+
+
+def test_bench_web_rows_use_the_tenth_as_baseline_and_flag_queries_that_grow():
+    from credits.bench.web import _table
+
+    full = {"student home": {"p50_ms": 20.0, "p95_ms": 40.0, "queries": 13},
+            "reviewer queue": {"p50_ms": 30.0, "p95_ms": 120.0, "queries": 14}}
+    tenth = {"student home": {"p50_ms": 10.0, "p95_ms": 20.0, "queries": 13},
+             "reviewer queue": {"p50_ms": 25.0, "p95_ms": 30.0, "queries": 12}}
+    rows = {r["figure"]: r for r in _table(full, tenth)}
+    assert rows["student home p95"]["ratio"] == 2.0 and rows["student home p95"]["met"] is True
+    assert rows["student home queries"]["met"] is True
+    assert rows["reviewer queue p95"]["met"] is False  # over 100 ms
+    assert rows["reviewer queue queries"]["met"] is False  # 14 at full size but 12 at a tenth: it grows
