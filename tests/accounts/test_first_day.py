@@ -44,7 +44,7 @@ def test_first_day_from_an_empty_database_to_a_signed_in_student(sim, client, tm
     assert "registered github:deepseek-ai/DeepSeek-V3" in run("add_repository", "github:deepseek-ai/DeepSeek-V3",
                                                               "--tier", "core")
     assert "2 students" in run("import_roster", str(tmp_path / "roster.csv"), "--lang", "en")
-    assert "5 invitation(s) sent, 0 failed" in run("invite_users")
+    assert "5 invitation(s) sent, 0 failed" in run("invite_users", "--lang", "en")
     run("setup_periodic_tasks")
 
     assert Mandate.objects.filter(user__username="zhang").count() == 2
