@@ -61,7 +61,8 @@ def read_table(data: bytes, columns: tuple[str, ...], required: tuple[str, ...])
         values = {c: "" for c in columns} | {name: cells[i].strip() for i, name in enumerate(header) if i < len(cells)}
         bad_cells = [(c, problem) for c in columns if (problem := cell_problem(values[c]))]
         if bad_cells:  # control characters, bidi overrides and line breaks never reach a name or a code
-            table.errors.extend(RosterError(start, f"{c}: {problem}") for c, problem in bad_cells)
+            table.errors.extend(RosterError(start, _("%(field)s: %(why)s") % {"field": c, "why": problem})
+                                for c, problem in bad_cells)
             continue
         missing_values = [c for c in required if not values[c]]
         if missing_values:

@@ -1,9 +1,13 @@
 """A base for our management commands: each run prints in one language, `--lang` or else LANGUAGE_CODE."""
 from __future__ import annotations
 
+import argparse
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import translation
+
+LANG_HELP = "language of everything this run prints (default: LANGUAGE_CODE)"
 
 
 class LocalizedCommand(BaseCommand):
@@ -11,10 +15,14 @@ class LocalizedCommand(BaseCommand):
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.add_argument(
-            "--lang", choices=[code for code, _ in settings.LANGUAGES], default=None,
-            help="language of everything this run prints (default: LANGUAGE_CODE)",
-        )
+        choices = [code for code, _ in settings.LANGUAGES]
+        parser.add_argument("--lang", choices=choices, default=None, help=LANG_HELP)
+        # A subcommand (`audit verify --lang en`) parses what follows its name: it takes --lang there too.
+        # SUPPRESS: when it is not given there, the value given before the name (or None) stands.
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    sub.add_argument("--lang", choices=choices, default=argparse.SUPPRESS, help=LANG_HELP)
         return parser
 
     def execute(self, *args, **options):

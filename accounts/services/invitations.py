@@ -78,7 +78,9 @@ def link_send(*, user: User, base_url: str, actor: User | None, kind: str = "inv
         reason = f"{type(exc).__name__}: {exc}"
         logger.error("could not send the %s for %s to %s: %s", kind, user.username, user.email, reason)
         audit_record(action=f"{kind}_failed", subject=user, actor=actor, reason=reason[:500])
-        raise SendFailed(reason) from exc
+        # The exception's own text stays as the mail library wrote it, inside a sentence in the run's language.
+        raise SendFailed(_("the mail server refused the message or could not be reached (%(error)s)")
+                         % {"error": reason}) from exc
     if sent != 1:
         audit_record(action=f"{kind}_failed", subject=user, actor=actor, reason="the mail backend sent nothing")
         raise SendFailed(_("the mail backend sent nothing"))

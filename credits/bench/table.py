@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import pgettext
+
 
 def row(benchmark: str, figure: str, value: float, *, unit: str = "", target: str = "",
         baseline: float | None = None, met: bool | None = None) -> dict[str, Any]:
@@ -22,7 +24,11 @@ def rows_of(name: str, figures: dict[str, Any]) -> list[dict[str, Any]]:
 
 def render(rows: list[dict[str, Any]]) -> str:
     """The rows as a Markdown table (what the README shows)."""
-    lines = ["| benchmark | figure | value | target | baseline (same run) | ratio |", "|---|---|---|---|---|---|"]
+    # The header in the run's language; the rows (and the JSON keys) stay as the benchmarks name them.
+    header = (pgettext("bench table", "benchmark"), pgettext("bench table", "figure"),
+              pgettext("bench table", "value"), pgettext("bench table", "target"),
+              pgettext("bench table", "baseline (same run)"), pgettext("bench table", "ratio"))
+    lines = ["| " + " | ".join(header) + " |", "|---|---|---|---|---|---|"]
     for r in rows:
         value = f"{r['value']:,}{(' ' + r['unit']) if r['unit'] else ''}"
         mark = "" if r.get("met") is None else (" ✓" if r["met"] else " ✗")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from django.utils.translation import gettext as _
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 # OWASP CSV injection: a cell starting with one of these is read as a formula (or splits the cell) by spreadsheets.
@@ -45,7 +46,8 @@ class UnwritableCell(ValueError):
 
     def __init__(self, record_id: int, column: str, value: str, why: str):
         self.record_id, self.column = record_id, column
-        super().__init__(f"record {record_id}: {column} {value!r} {why}; nothing was exported")
+        super().__init__(_("record %(id)s: %(column)s %(value)r %(why)s; nothing was exported")
+                         % {"id": record_id, "column": column, "value": value, "why": why})
 
 
 def check_cells(record_id: int, columns: Sequence[str], cells: Sequence, *, encoding: str, xlsx: bool) -> None:
@@ -55,12 +57,12 @@ def check_cells(record_id: int, columns: Sequence[str], cells: Sequence, *, enco
             continue
         if xlsx:
             if ILLEGAL_CHARACTERS_RE.search(value):
-                raise UnwritableCell(record_id, column, value, "contains a control character XLSX cannot hold")
+                raise UnwritableCell(record_id, column, value, _("contains a control character XLSX cannot hold"))
             continue
         try:
             value.encode(encoding)
         except UnicodeEncodeError as exc:
             bad = value[exc.start]
-            raise UnwritableCell(
-                record_id, column, value, f"contains {bad!r} (U+{ord(bad):04X}), which {encoding} cannot encode"
-            ) from exc
+            raise UnwritableCell(record_id, column, value,
+                                 _("contains %(char)r (U+%(code)04X), which %(encoding)s cannot encode")
+                                 % {"char": bad, "code": ord(bad), "encoding": encoding}) from exc

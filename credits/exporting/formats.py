@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from credits.rules.document import PolicyError, parse_document
@@ -101,11 +102,13 @@ def load_format(name: str) -> ExportFormat:
         path = directory / f"{name}.yaml"
         if name and "/" not in name and path.is_file():
             return parse_format(path.read_text(encoding="utf-8"), str(path), name)
-    raise FormatError(f"unknown export format {name!r}; known: {', '.join(format_names())}")
+    raise FormatError(_("unknown export format %(name)r; known: %(known)s")
+                      % {"name": name, "known": ", ".join(format_names())})
 
 
 def check_encoding(encoding: str) -> str:
     """The encoding if it is one we write, else a FormatError naming the choices."""
     if encoding not in ENCODINGS:
-        raise FormatError(f"unknown encoding {encoding!r}; choose {' or '.join(ENCODINGS)}")
+        raise FormatError(_("unknown encoding %(encoding)r; choose one of %(choices)s")
+                          % {"encoding": encoding, "choices": ", ".join(ENCODINGS)})
     return encoding

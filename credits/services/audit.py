@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from credits.models import AuditEvent
 
@@ -99,9 +100,10 @@ def audit_verify(*, chunk: int = 2000) -> tuple[int, ChainBreak | None]:
     checked = 0
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=chunk):
         if event.prev_hash != prev:
-            return checked, ChainBreak(event.id, "does not link to the row before it (a row was removed or inserted)")
+            return checked, ChainBreak(event.id, _("does not link to the row before it (a row was removed or "
+                                                   "inserted)"))
         if event_digest(event, prev) != event.hash:
-            return checked, ChainBreak(event.id, "its content does not match its hash (the row was changed)")
+            return checked, ChainBreak(event.id, _("its content does not match its hash (the row was changed)"))
         prev = event.hash
         checked += 1
     return checked, None

@@ -10,6 +10,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from credits.exporting.cells import check_cells, safe_row
 from credits.exporting.formats import NUMERIC_COLUMNS, ExportFormat, check_encoding, load_format
@@ -30,7 +31,8 @@ class NothingToExport(ExportRefused):
     """No approved record of the term is waiting to be booked; no batch was created."""
 
     def __init__(self, term: Term):
-        super().__init__(f"nothing to export for term {term.code}: every approved record is already in a batch")
+        super().__init__(_("nothing to export for term %(term)s: every approved record is already in a batch")
+                         % {"term": term.code})
 
 
 class BatchNotReady(ExportRefused):
@@ -45,8 +47,8 @@ def term_for_export(code: str) -> Term:
     """The term named `code`, or ExportRefused naming the terms that exist."""
     term = Term.objects.filter(code=code).first()
     if term is None:
-        known = ", ".join(Term.objects.values_list("code", flat=True)) or "none yet"
-        raise ExportRefused(f"unknown term {code!r} (terms: {known})")
+        known = ", ".join(Term.objects.values_list("code", flat=True)) or _("none yet")
+        raise ExportRefused(_("unknown term %(code)r (terms: %(known)s)") % {"code": code, "known": known})
     return term
 
 
@@ -60,7 +62,7 @@ def batch_create(*, term: Term, actor, format_name: str = "default", encoding: s
     """
     fmt = load_format(format_name)
     if xlsx and encoding:
-        raise ExportRefused("an XLSX file has no encoding option (it is always Unicode); drop --encoding")
+        raise ExportRefused(_("an XLSX file has no encoding option (it is always Unicode); drop --encoding"))
     encoding = "" if xlsx else check_encoding(encoding or fmt.encoding)
     with transaction.atomic():
         ids = list(claimable_records(term_id=term.id).select_for_update(skip_locked=True).order_by("id")
@@ -150,7 +152,8 @@ def batch_retry(*, batch_id: int, actor) -> ExportBatch:
             status=BatchStatus.RENDERING, rows_written=0)
         batch = ExportBatch.objects.get(id=batch_id)
         if changed != 1:
-            raise BatchNotReady(f"batch {batch_id} is {batch.status}, not failed")
+            raise BatchNotReady(_("batch %(id)s is %(status)s, not failed")
+                                % {"id": batch_id, "status": batch.get_status_display()})
         audit_record(action="export_retry", subject=batch, subject_type="export_batch", actor=actor,
                      before=BatchStatus.FAILED, after=BatchStatus.RENDERING)
     return batch
@@ -160,8 +163,9 @@ def batch_download(*, batch_id: int, actor, ip: str | None = None) -> tuple[Expo
     """Open a ready batch's stored file after checking its checksum; the download is audited."""
     batch = ExportBatch.objects.select_related("term").get(id=batch_id)
     if batch.status != BatchStatus.READY:
-        raise BatchNotReady(f"batch {batch.id} is {batch.get_status_display()} "
-                            f"({batch.rows_written} of {batch.row_count} rows); download it once it is ready")
+        raise BatchNotReady(_("batch %(id)s is %(status)s (%(done)s of %(total)s rows); download it once it is "
+                              "ready") % {"id": batch.id, "status": batch.get_status_display(),
+                                          "done": batch.rows_written, "total": batch.row_count})
     handle = batch.file.open("rb")
     if _sha256(handle) != batch.sha256:
         handle.close()
@@ -179,8 +183,10 @@ def batch_book(*, batch_id: int, actor, note: str = "") -> ExportBatch:
             booked_at=timezone.now(), booked_by=actor, booked_note=note)
         batch = ExportBatch.objects.select_related("term").get(id=batch_id)
         if changed != 1:
-            why = "already booked" if batch.booked else f"{batch.status}, not ready"
-            raise ExportRefused(f"batch {batch_id} cannot be booked: it is {why}")
+            if batch.booked:
+                raise ExportRefused(_("batch %(id)s cannot be booked: it is already booked") % {"id": batch_id})
+            raise ExportRefused(_("batch %(id)s cannot be booked: it is %(status)s, not ready")
+                                % {"id": batch_id, "status": batch.get_status_display()})
         audit_record(action="export_book", subject=batch, subject_type="export_batch", actor=actor,
                      before=BatchStatus.READY, after="booked", reason=note)
     return batch

@@ -11,11 +11,11 @@ import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import translation
 
 from accounts.models import User
 from credits.models import AuditEvent
 from tests.factories import student
+from tests.one_language import assert_one_language
 
 pytestmark = pytest.mark.django_db
 LINK = re.compile(r"https?://[^\s]+/accounts/reset/[^\s]+/")
@@ -46,7 +46,7 @@ def test_invitation_reaches_a_roster_student_in_both_languages_and_sets_a_passwo
     settings.SITE_URL = "https://xuefen.example.edu"
     profile = roster_student()
     out = StringIO()
-    call_command("invite_users", stdout=out)
+    call_command("invite_users", "--lang", "en", stdout=out)
     assert "1 invitation(s) sent, 0 failed" in out.getvalue()
     (message,) = mail.outbox
     assert message.to == ["li@example.edu"]
@@ -86,7 +86,7 @@ def test_only_new_skips_people_already_invited_or_with_a_password(settings):
     roster_student("2026002", "b@example.edu")
     student(student_id="2026003", user__username="2026003")  # has a password already
     out = StringIO()
-    call_command("invite_users", "--only-new", stdout=out)
+    call_command("invite_users", "--only-new", "--lang", "en", stdout=out)
     assert "1 invitation(s) sent" in out.getvalue()
     assert [m.to for m in mail.outbox] == [["a@example.edu"], ["b@example.edu"]]
 
@@ -97,8 +97,9 @@ def test_a_refusing_mail_server_is_reported_with_exit_status_and_audit(settings)
     profile = roster_student()
     err = StringIO()
     with pytest.raises(CommandError, match="1 invitation"):
-        call_command("invite_users", stdout=StringIO(), stderr=err)
-    assert "NOT sent to 2026001 <li@example.edu>: ConnectionRefusedError" in err.getvalue()
+        call_command("invite_users", "--lang", "en", stdout=StringIO(), stderr=err)
+    assert ("NOT sent to 2026001 <li@example.edu>: the mail server refused the message or could not be reached "
+            "(ConnectionRefusedError") in err.getvalue()
     assert AuditEvent.objects.filter(action="invitation_failed", subject_id=str(profile.user.pk)).exists()
     assert not AuditEvent.objects.filter(action="invitation_send").exists()
 
@@ -106,9 +107,41 @@ def test_a_refusing_mail_server_is_reported_with_exit_status_and_audit(settings)
 def test_a_person_without_email_is_a_reported_failure():
     roster_student(email="")
     err = StringIO()
-    with translation.override("en"), pytest.raises(CommandError):
-        call_command("invite_users", stdout=StringIO(), stderr=err)
+    with pytest.raises(CommandError):
+        call_command("invite_users", "--lang", "en", stdout=StringIO(), stderr=err)
     assert "no email address" in err.getvalue()
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("zh-hans", ["已发送 1 封邀请，0 封失败", "没有需要邀请的人", "未发送给 2026002 <->：没有邮箱地址",
+                 "已发送 0 封邀请，1 封失败", "1 封邀请未能发送；修正邮件设置或邮箱地址后，用 --only-new 重新运行",
+                 "未知的院系代码 'nosuch'", "未设置 SITE_URL"]),
+    ("en", ["1 invitation(s) sent, 0 failed", "nobody to invite", "NOT sent to 2026002 <->: no email address",
+            "0 invitation(s) sent, 1 failed", "1 invitation(s) could not be sent; rerun with --only-new",
+            "unknown department code 'nosuch'", "SITE_URL is not set"]),
+])
+def test_each_run_speaks_one_language(settings, language, words):
+    """The command's lines are in the run's language; the mail itself is always in both (Chinese first)."""
+    settings.SITE_URL = "https://xuefen.example.edu"
+    roster_student("2026001", "a@example.edu")
+    out, err = StringIO(), StringIO()
+    call_command("invite_users", "--lang", language, stdout=out)
+    call_command("invite_users", "--only-new", "--lang", language, stdout=out)
+    roster_student("2026002", "")
+    printed = []
+    for args in (["--only-new"], ["--department", "nosuch"]):
+        with pytest.raises(CommandError) as refused:
+            call_command("invite_users", *args, "--lang", language, stdout=out, stderr=err)
+        printed.append(str(refused.value))
+    settings.SITE_URL = ""
+    with pytest.raises(CommandError) as refused:
+        call_command("invite_users", "--lang", language, stdout=out)
+    text = "\n".join([out.getvalue(), err.getvalue(), *printed, str(refused.value)])
+    for word in words:
+        assert word in text
+    assert_one_language(text, language, data=("SITE_URL", "nosuch"))
+    (message,) = mail.outbox
+    assert "设置密码" in message.body and "Set your password" in message.body
 
 
 def test_forgot_password_works_for_a_roster_student_by_student_id_in_the_pages_language(client):
@@ -172,5 +205,5 @@ def test_role_and_department_choose_who_is_invited():
     mail.outbox.clear()
     call_command("invite_users", "--role", "reviewer", stdout=StringIO())
     assert [m.to for m in mail.outbox] == [["zhang@example.edu"]]
-    with pytest.raises(CommandError, match="unknown department"):
-        call_command("invite_users", "--department", "nosuch", stdout=StringIO())
+    with pytest.raises(CommandError, match="unknown department code 'nosuch'"):
+        call_command("invite_users", "--department", "nosuch", "--lang", "en", stdout=StringIO())

@@ -4,8 +4,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from accounts.services.departments import departments_import
+from config.commands import LocalizedCommand
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read, in the run's language for the usual cases (strerror is always English)."""
+    if isinstance(exc, FileNotFoundError):
+        return _("no such file")
+    if isinstance(exc, IsADirectoryError):
+        return _("it is a directory")
+    if isinstance(exc, PermissionError):
+        return _("permission denied")
+    return exc.strerror or str(exc)
 
 
 def read_file(file: Path) -> bytes:
@@ -13,17 +26,17 @@ def read_file(file: Path) -> bytes:
     try:
         return file.read_bytes()
     except OSError as exc:
-        raise CommandError(f"cannot read {file}: {exc.strerror}") from exc
+        raise CommandError(_("cannot read %(file)s: %(error)s") % {"file": file, "error": os_reason(exc)}) from exc
 
 
 def refuse(command: BaseCommand, file: Path, errors) -> None:
     """Print every per-line error and fail: nothing was written."""
     for error in errors:
         command.stderr.write(f"{file}:{error.line}: {error.message}")
-    raise CommandError(f"{len(errors)} error(s) in {file}; nothing was imported")
+    raise CommandError(_("%(n)d error(s) in %(file)s; nothing was imported") % {"n": len(errors), "file": file})
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Import departments from a CSV (code,name_zh,name_en; UTF-8, BOM or GB18030); all or nothing."
 
     def add_arguments(self, parser) -> None:
@@ -34,5 +47,6 @@ class Command(BaseCommand):
         if not result.applied:
             refuse(self, file, result.errors)
         self.stdout.write(self.style.SUCCESS(
-            f"departments ({result.encoding}): {result.created} created, {result.updated} updated, "
-            f"{result.unchanged} unchanged"))
+            _("departments (%(encoding)s): %(created)d created, %(updated)d updated, %(unchanged)d unchanged")
+            % {"encoding": result.encoding, "created": result.created, "updated": result.updated,
+               "unchanged": result.unchanged}))

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from accounts.management.commands.import_departments import read_file, refuse
 from accounts.services.staff import staff_import
+from config.commands import LocalizedCommand
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = ("Import staff from a CSV (username,name,email,role,stage,department; several departments "
             "separated by ';'); all or nothing. Then send invitations with invite_users.")
 
@@ -21,5 +22,6 @@ class Command(BaseCommand):
         if not result.applied:
             refuse(self, file, result.errors)
         self.stdout.write(self.style.SUCCESS(
-            f"staff ({result.encoding}): {result.created} created, {result.updated} updated, "
-            f"{result.unchanged} unchanged"))
+            _("staff (%(encoding)s): %(created)d created, %(updated)d updated, %(unchanged)d unchanged")
+            % {"encoding": result.encoding, "created": result.created, "updated": result.updated,
+               "unchanged": result.unchanged}))

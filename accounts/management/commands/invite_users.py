@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from accounts.models import Department
 from accounts.roles import Role
 from accounts.services.invitations import invitations_send, invitees
+from config.commands import LocalizedCommand
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = ("Email each selected person a single-use link (expiring after INVITATION_TIMEOUT_DAYS) to set a "
             "password. Exit status 1 when any mail could not be sent; those people are listed.")
 
@@ -21,17 +23,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, role: str | None, department: str | None, only_new: bool, **options) -> None:
         if not settings.SITE_URL:
-            raise CommandError("SITE_URL is not set: links in the mail need the portal's public address")
+            raise CommandError(_("SITE_URL is not set: links in the mail need the portal's public address"))
         if department and not Department.objects.filter(code=department).exists():
-            raise CommandError(f"unknown department code {department!r}")
+            raise CommandError(_("unknown department code %(code)r") % {"code": department})
         users = list(invitees(role=role, department=department, only_new=only_new))
         if not users:
-            self.stdout.write("nobody to invite")
+            self.stdout.write(_("nobody to invite"))
             return
         report = invitations_send(users=users, base_url=settings.SITE_URL, actor=None)
         for user, reason in report.failed:
-            self.stderr.write(f"NOT sent to {user.username} <{user.email or '-'}>: {reason}")
-        self.stdout.write(f"{len(report.sent)} invitation(s) sent, {len(report.failed)} failed")
+            self.stderr.write(_("NOT sent to %(user)s <%(email)s>: %(reason)s")
+                              % {"user": user.username, "email": user.email or "-", "reason": reason})
+        self.stdout.write(_("%(sent)d invitation(s) sent, %(failed)d failed")
+                          % {"sent": len(report.sent), "failed": len(report.failed)})
         if report.failed:
-            raise CommandError(f"{len(report.failed)} invitation(s) could not be sent; rerun with --only-new "
-                               "after fixing the mail settings or addresses")
+            raise CommandError(_("%(n)d invitation(s) could not be sent; rerun with --only-new after fixing the "
+                                 "mail settings or addresses") % {"n": len(report.failed)})

@@ -8,14 +8,16 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import connection
+from django.utils.translation import gettext as _
 
+from config.commands import LocalizedCommand
 from credits.bench import discover
 from credits.bench.table import render, rows_of
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Run one benchmark (default: every one in credits/bench) and print one table of figures."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -26,7 +28,8 @@ class Command(BaseCommand):
     def handle(self, *args, which: str | None, quick: bool, json: str | None, **options) -> None:
         benchmarks = discover()
         if which and which not in benchmarks:
-            raise CommandError(f"no benchmark {which!r}; installed: {', '.join(benchmarks)}")
+            raise CommandError(_("no benchmark %(name)r; installed: %(installed)s")
+                               % {"name": which, "installed": ", ".join(benchmarks)})
         names = [which] if which else list(benchmarks)
         results, rows = {}, []
         for name in names:
@@ -37,7 +40,7 @@ class Command(BaseCommand):
             report = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "quick": quick,
                       "machine": machine(), "benchmarks": results, "table": rows}
             Path(json).write_text(_dumps(report) + "\n", encoding="utf-8")
-            self.stdout.write(f"figures written to {json}")
+            self.stdout.write(_("figures written to %(file)s") % {"file": json})
 
 
 def machine() -> dict:

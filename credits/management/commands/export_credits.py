@@ -7,14 +7,16 @@ import shutil
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
 
+from config.commands import LocalizedCommand
 from credits.exporting.cells import UnwritableCell
 from credits.exporting.formats import ENCODINGS, FormatError
 from credits.services.exports import ExportRefused, NothingToExport, batch_create, batch_render, term_for_export
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     help = "Book every approved, not yet exported record of a term into a new export batch and write its file."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,12 +31,12 @@ class Command(BaseCommand):
     def handle(self, *args, term: str, out: Path, format: str, encoding: str | None, xlsx: bool,
                by: str | None, **options) -> None:
         if not out.parent.is_dir():  # checked before anything is claimed
-            raise CommandError(f"{out.parent} is not a directory; nothing was exported")
+            raise CommandError(_("%(dir)s is not a directory; nothing was exported") % {"dir": out.parent})
         actor = None
         if by:
             actor = get_user_model().objects.filter(username=by).first()
             if actor is None:
-                raise CommandError(f"no user {by!r}; nothing was exported")
+                raise CommandError(_("no user %(name)r; nothing was exported") % {"name": by})
         try:
             batch = batch_create(term=term_for_export(term), actor=actor, format_name=format, encoding=encoding,
                                  xlsx=xlsx)
@@ -48,7 +50,9 @@ class Command(BaseCommand):
         with batch.file.open("rb") as source, open(partial, "wb") as target:
             shutil.copyfileobj(source, target)
         os.replace(partial, out)
+        kind = batch.file_type + (f"/{batch.encoding}" if batch.encoding else "")  # as export_batches lists it
         self.stdout.write(self.style.SUCCESS(
-            f"batch {batch.id}: {batch.row_count} rows of {batch.term.code} ({batch.format_name}, "
-            f"{batch.file_type}{', ' + batch.encoding if batch.encoding else ''}) sha256 {batch.sha256}"))
+            _("batch %(id)s: %(rows)d rows of %(term)s (%(format)s, %(kind)s) sha256 %(sha256)s")
+            % {"id": batch.id, "rows": batch.row_count, "term": batch.term.code, "format": batch.format_name,
+               "kind": kind, "sha256": batch.sha256}))
         self.stdout.write(str(out))

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Department, StudentProfile
 from credits.models import AuditEvent
 from tests.factories import DepartmentFactory
+from tests.one_language import assert_one_language
 
 pytestmark = pytest.mark.django_db
 GOOD = "code,name_zh,name_en\ncs,计算机学院,Computer Science\nmath,数学学院,Mathematics\n"
@@ -22,7 +23,7 @@ def run(path) -> str:
     from io import StringIO
 
     out = StringIO()
-    call_command("import_departments", str(path), stdout=out)
+    call_command("import_departments", str(path), "--lang", "en", stdout=out)
     return out.getvalue()
 
 
@@ -51,7 +52,7 @@ def test_bad_lines_are_each_reported_and_nothing_is_written(tmp_path, capsys):
     text = ("code,name_zh,name_en\ncs,计算机学院,CS\ncs,计算机系,CS again\nbad code,坏,Bad\n"
             "chem,物理学院,Chemistry\n,无代码,No code\n")
     with pytest.raises(CommandError, match="4 error"):
-        call_command("import_departments", str(write(tmp_path, text)))
+        call_command("import_departments", str(write(tmp_path, text)), "--lang", "en")
     err = capsys.readouterr().err
     assert ":3: duplicate code cs (first on line 2)" in err
     assert ":4: malformed department code 'bad code'" in err
@@ -67,7 +68,7 @@ def test_bad_lines_are_each_reported_and_nothing_is_written(tmp_path, capsys):
 ])
 def test_a_bad_file_is_refused_on_line_one(tmp_path, capsys, text, message):
     with pytest.raises(CommandError):
-        call_command("import_departments", str(write(tmp_path, text)))
+        call_command("import_departments", str(write(tmp_path, text)), "--lang", "en")
     assert f":1: {message}" in capsys.readouterr().err
 
 
@@ -75,9 +76,33 @@ def test_bytes_that_are_neither_utf8_nor_gb18030_are_refused(tmp_path, capsys):
     path = tmp_path / "departments.csv"
     path.write_bytes(b"code,name_zh,name_en\ncs,\xff\xfe\xff,CS\n")
     with pytest.raises(CommandError):
-        call_command("import_departments", str(path))
+        call_command("import_departments", str(path), "--lang", "en")
     assert "neither UTF-8 nor GB18030" in capsys.readouterr().err
     assert not Department.objects.exists()
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("zh-hans", ["院系（utf-8）：新建 1，更新 0，未变 0", ":3: 院系代码 cs 重复（首次出现在第 2 行）",
+                 ":4: 院系代码“bad code”格式有误", ":5: 缺少 code", ":6: name_zh：含有控制字符（U+0007）",
+                 "4 处错误；未导入任何数据", ":1: 表头必须是 code,name_zh,name_en（问题：name_zh, name）", "无法读取 ",
+                 "：文件不存在"]),
+    ("en", ["departments (utf-8): 1 created, 0 updated, 0 unchanged", ":3: duplicate code cs (first on line 2)",
+            ":4: malformed department code 'bad code'", ":5: missing code", ":6: name_zh: contains a control character",
+            "4 error(s) in ", ":1: the header must be code,name_zh,name_en (problem: name_zh, name)", "cannot read ",
+            ": no such file"]),
+])
+def test_each_run_speaks_one_language(tmp_path, capsys, language, words):
+    call_command("import_departments", str(write(tmp_path, "code,name_zh,name_en\nai,AI,AI\n")), "--lang", language)
+    printed = capsys.readouterr().out
+    for text in ("code,name_zh,name_en\ncs,CS,CS\ncs,CS2,CS2\nbad code,B,B\n,N,N\nchem,C\x07,C\n",
+                 "code,name\ncs,CS\n", None):
+        path = write(tmp_path, text) if text else tmp_path / "missing.csv"
+        with pytest.raises(CommandError) as refused:
+            call_command("import_departments", str(path), "--lang", language)
+        printed += capsys.readouterr().err + str(refused.value) + "\n"
+    for word in words:
+        assert word in printed
+    assert_one_language(printed, language, data=("code,name_zh,name_en", "name_zh", "code", "name"))
 
 
 def test_roster_create_departments_makes_the_missing_ones_once(tmp_path, capsys):

@@ -10,6 +10,7 @@ from accounts.models import Mandate, User
 from accounts.roles import roles_of
 from credits.models import AuditEvent
 from tests.factories import student
+from tests.one_language import assert_one_language
 
 pytestmark = pytest.mark.django_db
 HEADER = "username,name,email,role,stage,department"
@@ -21,9 +22,9 @@ def write(tmp_path, *lines: str, encoding: str = "utf-8"):
     return path
 
 
-def run(path) -> str:
+def run(path, lang: str = "en") -> str:
     out = StringIO()
-    call_command("import_staff", str(path), stdout=out)
+    call_command("import_staff", str(path), "--lang", lang, stdout=out)
     return out.getvalue()
 
 
@@ -90,3 +91,29 @@ def test_a_bad_header_or_encoding_is_refused(tmp_path, capsys):
     with pytest.raises(CommandError):
         run(path)
     assert "UTF-16" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("zh-hans", ["教职工（utf-8）：新建 1，更新 0，未变 0", ":2: 未知角色“dean”", ":3: 审核教师需要一个审核阶段",
+                 ":4: 未知院系“physics”", "3 处错误；未导入任何数据", ":1: 表头必须是 ", "文件为 UTF-16 编码；请另存为",
+                 "无法读取 ", "：这是一个目录"]),
+    ("en", ["staff (utf-8): 1 created, 0 updated, 0 unchanged", ":2: unknown role 'dean'",
+            ":3: a reviewer needs a stage", ":4: unknown department 'physics'", "3 error(s) in ",
+            ":1: the header must be ", "the file is UTF-16; save it", "cannot read ", ": it is a directory"]),
+])
+def test_each_run_speaks_one_language(tmp_path, departments, capsys, language, words):
+    printed = run(write(tmp_path, "jwc,JWC,jwc@example.edu,registrar,,"), lang=language)
+    bad = write(tmp_path, "zhang,Z,z@example.edu,dean,,", "li,L,l@example.edu,reviewer,,cs",
+                "wang,W,w@example.edu,reviewer,department,physics")
+    header = tmp_path / "header.csv"
+    header.write_text("username,name,email,title\nzhang,Z,z@example.edu,registrar\n")
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes(b"\xff\xfeu\x00")
+    for path in (bad, header, utf16, tmp_path):
+        with pytest.raises(CommandError) as refused:
+            run(path, lang=language)
+        printed += capsys.readouterr().err + str(refused.value) + "\n"
+    for word in words:
+        assert word in printed
+    assert_one_language(printed, language, data=("username,name,email,role,stage,department", "title", "CSV UTF-8",
+                                                 "reviewer, registrar", "operator", "Excel"))

@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from credits.models import ExportBatch
 from tests.credits.export_helpers import approved_record, export_term
 from tests.factories import UserFactory
+from tests.one_language import assert_one_language
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +25,9 @@ def _media(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def run(*args) -> str:
+def run(*args, lang: str = "en") -> str:
     out = StringIO()
-    call_command(*args, stdout=out)
+    call_command(*args, "--lang", lang, stdout=out)
     return out.getvalue()
 
 
@@ -109,3 +110,37 @@ def test_export_batches_lists_counts_checksums_and_booking(tmp_path):
     assert "by jwc" in run("export_batches", "--term", "2026-autumn")
     with pytest.raises(CommandError, match="already booked"):
         run("export_batches", "--book", str(batch.id), "--by", "jwc")
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("zh-hans", ["共 1 行（default，csv/utf-8-sig）", "学期 2026-autumn 没有可导出的记录", "未知学期 '2031-spring'",
+                 "不是目录；未导出任何数据", "编号  学期  创建时间", "已就绪", "未入账", "批次 {id} 已由 jwc 于",
+                 "jwc 于", "批次 {id} 无法入账：已经入账", "没有导出批次 {missing}", "--book 需要 --by USERNAME"]),
+    ("en", ["1 rows of 2026-autumn (default, csv/utf-8-sig)", "nothing to export for term 2026-autumn",
+            "unknown term '2031-spring'", "is not a directory; nothing was exported", "id  term  created", "ready",
+            "not booked", "batch {id} booked by jwc at", "by jwc", "batch {id} cannot be booked: it is already booked",
+            "no export batch {missing}", "--book needs --by USERNAME"]),
+])
+def test_each_run_of_the_export_commands_speaks_one_language(tmp_path, language, words):
+    term = export_term()
+    approved_record(term=term)
+    UserFactory(username="jwc")
+    printed = [run("export_credits", "--term", "2026-autumn", "--out", str(tmp_path / "a.csv"), lang=language)]
+    batch = ExportBatch.objects.get()
+    ids = {"id": batch.id, "missing": batch.id + 1}
+    printed += [run("export_credits", "--term", "2026-autumn", "--out", str(tmp_path / "b.csv"), lang=language),
+                run("export_batches", lang=language),
+                run("export_batches", "--book", str(batch.id), "--by", "jwc", lang=language),
+                run("export_batches", "--term", "2026-autumn", lang=language)]
+    for args in (["export_credits", "--term", "2031-spring", "--out", str(tmp_path / "c.csv")],
+                 ["export_credits", "--term", "2026-autumn", "--out", str(tmp_path / "missing" / "c.csv")],
+                 ["export_batches", "--book", str(batch.id), "--by", "jwc"],
+                 ["export_batches", "--book", str(batch.id + 1), "--by", "jwc"],
+                 ["export_batches", "--book", str(batch.id)]):
+        with pytest.raises(CommandError) as refused:
+            run(*args, lang=language)
+        printed.append(str(refused.value))
+    text = "\n".join(printed)
+    for word in words:
+        assert word.format(**ids) in text
+    assert_one_language(text, language, data=(str(tmp_path), batch.sha256, "2026-autumn", "2031-spring"))

@@ -2,8 +2,16 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from credits.exporting.cells import UnwritableCell, check_cells, safe_cell, safe_row
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Exact-message assertions are in English; the default, Chinese, is tested below."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+86 138", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "\nLF",
@@ -39,6 +47,12 @@ def test_a_control_character_xlsx_cannot_hold_names_record_and_column():
 
 def test_a_lone_surrogate_cannot_be_encoded_in_gb18030():
     with pytest.raises(UnwritableCell, match=r"record 3: student_name .* \(U\+D800\), which gb18030 cannot encode"):
+        check_cells(3, ["student_name"], ["x\ud800"], encoding="gb18030", xlsx=False)
+
+
+def test_the_refusal_is_in_chinese_by_default():
+    refusal = r"记录 3：student_name 的值 .* 含有 gb18030 无法编码的字符 .*（U\+D800）；未导出任何数据"
+    with translation.override("zh-hans"), pytest.raises(UnwritableCell, match=refusal):
         check_cells(3, ["student_name"], ["x\ud800"], encoding="gb18030", xlsx=False)
 
 

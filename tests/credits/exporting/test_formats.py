@@ -2,8 +2,16 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from credits.exporting.formats import FormatError, format_names, load_format, parse_format
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Exact-message assertions are in English; the Chinese ones are in tests/credits/services/test_exports.py."""
+    with translation.override("en"):
+        yield
 
 
 def test_the_shipped_formats_load():

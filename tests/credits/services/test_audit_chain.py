@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.utils import translation
 
 from credits.audit_triggers import drop_triggers, install_triggers
 from credits.models import AuditEvent
@@ -11,6 +12,13 @@ from credits.services.audit import GENESIS, audit_record, audit_verify, event_di
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Exact-message assertions are in English; the default, Chinese, is tested with `manage.py audit`."""
+    with translation.override("en"):
+        yield
 
 
 def _log(n: int = 3):

@@ -6,6 +6,7 @@ import hashlib
 import io
 
 import pytest
+from django.utils import translation
 
 from credits.exporting.cells import UnwritableCell
 from credits.exporting.formats import FormatError
@@ -25,6 +26,13 @@ from tests.credits.export_helpers import adjustment_of, approved_record, export_
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Exact-message assertions are in English; the default, Chinese, is tested below."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -258,3 +266,14 @@ def test_every_column_a_format_may_choose_has_its_value(settings, tmp_path):
     urls = dict(zip(first[0], first[1], strict=True))["evidence_urls"].split(" ")
     lines = original.lines.order_by("position").values_list("contribution__url", flat=True)
     assert urls == list(lines) and len(urls) == 2
+
+
+def test_refusals_are_in_chinese_by_default():
+    term = export_term()
+    with translation.override("zh-hans"):
+        with pytest.raises(ExportRefused, match="未知学期 '2031-spring'（已有学期：2026-autumn）"):
+            term_for_export("2031-spring")
+        with pytest.raises(NothingToExport, match="学期 2026-autumn 没有可导出的记录"):
+            batch_create(term=term, actor=None)
+        with pytest.raises(FormatError, match="未知的导出格式 'nope'；可用格式：default, registrar-zh"):
+            batch_create(term=term, actor=None, format_name="nope")

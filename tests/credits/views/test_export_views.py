@@ -62,8 +62,10 @@ def test_a_download_while_rendering_answers_409_and_progress_reports_rows(client
     term = export_term()
     approved_record(term=term)
     batch = batch_create(term=term, actor=registrar)
-    response = client.get(f"/exports/{batch.id}/download")
+    response = client.get(f"/exports/{batch.id}/download", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409 and "download it once it is ready" in response.content.decode()
+    chinese = client.get(f"/exports/{batch.id}/download", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese.status_code == 409 and "请在就绪后下载" in chinese.content.decode()
     assert client.get(f"/exports/{batch.id}/progress").json() == {
         "id": batch.id, "status": "rendering", "rows_written": 0, "row_count": 1, "sha256": "", "error": ""}
     page = client.get("/exports/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
