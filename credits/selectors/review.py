@@ -63,12 +63,42 @@ def review_queue(user, filters: dict[str, str], *, sort: str = "waiting") -> Que
     order = ("status_changed_at", "id") if sort == "waiting" else ("-status_changed_at", "-id")
     records = (filtered.select_related("term", "student__student__department", "policy_version")
                .order_by(*order))
-    counts = {}
-    for name, column in (("status", "status"), ("stage", "approval_stage"),
-                         ("department", "student__student__department__code"), ("term", "term__code")):
+    counts, total = _facet_counts(base, filters)
+    return Queue(records, counts, total)
+
+
+FACETS = {"status": "status", "stage": "approval_stage", "department": "student__student__department__code",
+          "term": "term__code"}
+
+
+def _facet_counts(base: QuerySet[CreditRecord], filters: dict[str, str]) -> tuple[dict, int]:
+    """Records per value of each facet, each counted under the other facets' filters, and the filtered total.
+
+    The facets not filtered on all count the fully filtered records: one query grouped by every facet serves them
+    (a record falls in exactly one group); each facet that is filtered on needs one query without its own filter.
+    The total is what the fully filtered records add up to, so it costs no query of its own.
+    """
+    counts: dict[str, list[tuple[str, int]]] = {}
+    total = None
+    open_facets = [name for name in FACETS if not filters.get(name)]
+    if open_facets:
+        rows = list(_filtered(base, filters).values(*FACETS.values()).annotate(n=Count("pk", distinct=True)))
+        for name in open_facets:
+            tally: dict[str, int] = {}
+            for row in rows:
+                value = row[FACETS[name]] or ""
+                tally[value] = tally.get(value, 0) + row["n"]
+            counts[name] = sorted(tally.items())
+        total = sum(row["n"] for row in rows)
+    for name in FACETS:
+        if name in open_facets:
+            continue
+        column = FACETS[name]
         rows = _filtered(base, filters, skip=name).values(column).annotate(n=Count("pk", distinct=True))
         counts[name] = sorted((r[column] or "", r["n"]) for r in rows)
-    return Queue(records, counts, filtered.count())
+        if total is None:  # every facet is filtered on: the total is this facet's count for the chosen value
+            total = dict(counts[name]).get(filters[name], 0)
+    return {name: counts[name] for name in FACETS}, total or 0
 
 
 def overdue(record: CreditRecord, today: dt.date | None = None) -> bool:

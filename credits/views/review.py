@@ -37,7 +37,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     filters["mine"] = filters["mine"] or "1"
     sort = request.GET.get("sort", "waiting")
     queue = review.review_queue(request.user, filters, sort=sort)
-    page = Paginator(queue.records, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(queue.records, PAGE_SIZE)
+    paginator.count = queue.total  # counted with the facets already: no second COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     shown = [record.pk for record in page]
     decidable = set(CreditRecord.objects.filter(pk__in=shown).filter(decidable_by(request.user))
                     .values_list("pk", flat=True))
