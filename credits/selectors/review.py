@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Min, Prefetch, QuerySet
+from django.db.models import BooleanField, Case, Count, Min, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.access import audit_events_visible_to, records_visible_to
@@ -25,7 +25,10 @@ def is_reviewer(user) -> bool:
         return False
     if roles_of(user) & {Role.REVIEWER.value, Role.REGISTRAR.value, Role.OPERATOR.value}:
         return True
-    return StudentProfile.objects.filter(advisor_id=user.pk).exists()
+    advises = getattr(user, "_xuefen_advises", None)  # cached on the user object for the request, like its roles
+    if advises is None:
+        advises = user._xuefen_advises = StudentProfile.objects.filter(advisor_id=user.pk).exists()
+    return advises
 
 
 def waiting_count(user) -> int:
@@ -61,8 +64,10 @@ def review_queue(user, filters: dict[str, str], *, sort: str = "waiting") -> Que
         base = base.filter(status__in=AWAITING)
     filtered = _filtered(base, filters).distinct()
     order = ("status_changed_at", "id") if sort == "waiting" else ("-status_changed_at", "-id")
+    # Whether the viewer decides each record now (its checkbox), in the page's own query.
+    decidable = Case(When(decidable_by(user), then=Value(True)), default=Value(False), output_field=BooleanField())
     records = (filtered.select_related("term", "student__student__department", "policy_version")
-               .order_by(*order))
+               .annotate(decidable=decidable).order_by(*order))
     counts, total = _facet_counts(base, filters)
     return Queue(records, counts, total)
 

@@ -14,10 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Department
 from accounts.roles import Role, roles_of
-from credits.models import CreditRecord, Term
+from credits.models import Term
 from credits.selectors import review
 from credits.services.records import record_approve_many
-from credits.services.records_rules import decidable_by
 from credits.views.records import client_ip
 
 PAGE_SIZE = 25
@@ -40,9 +39,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(queue.records, PAGE_SIZE)
     paginator.count = queue.total  # counted with the facets already: no second COUNT query
     page = paginator.get_page(request.GET.get("page"))
-    shown = [record.pk for record in page]
-    decidable = set(CreditRecord.objects.filter(pk__in=shown).filter(decidable_by(request.user))
-                    .values_list("pk", flat=True))
+    decidable = {record.pk for record in page if record.decidable}
     query = request.GET.copy()
     query.pop("page", None)
     context = {

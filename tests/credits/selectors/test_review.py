@@ -95,3 +95,10 @@ def test_the_unfiltered_queue_counts_in_one_query(uni):
     assert len(queries) == 1
     assert queue.total == 2 and dict(queue.counts["stage"]) == {"department": 2}
     assert CreditRecord.objects.filter(status=RecordStatus.SUBMITTED).count() == 2  # the advisor's, not counted
+
+
+def test_each_record_says_whether_the_viewer_decides_it_now(uni):
+    queue = review_queue(uni.dean_cs, {"mine": "0"})
+    marks = {(r.student.student.name, r.term.code, r.approval_stage): r.decidable for r in queue.records}
+    assert marks == {("张小明", "2026-autumn", "department"): True, ("李华", "2026-autumn", "department"): True,
+                     ("张小明", "2027-spring", "advisor"): False}  # carol is math's; the spring record the advisor's

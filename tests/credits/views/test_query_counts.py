@@ -159,15 +159,17 @@ def _workflow_pages(world: Workflow) -> list[tuple[str, object, str, str]]:
     """(label, viewer, url, what marks one row) of every workflow and people page, seen by the role using it."""
     uni, focus = world.uni, world.focus
     record, queue = reverse("record_detail", args=[focus.pk]), reverse("review_queue")
-    filtered = queue + "?mine=0&term=2026-autumn&department=cs&stage=department&status=in_review"
+    every_filter = queue + "?mine=0&term=2026-autumn&department=cs&stage={}&status={}"
     return [
         ("record_detail/student", focus.student, record, 'class="line-'),
         ("record_detail/reviewer", uni.dean_cs, record, "<li><span"),
         ("my_credit/student", focus.student, reverse("my_credit"), 'class="line-'),
         ("review_queue/department", uni.dean_cs, queue, 'type="checkbox"'),
         ("review_queue/department-all", uni.dean_cs, queue + "?mine=0", 'href="/records/'),
-        ("review_queue/department-filtered", uni.dean_cs, filtered, 'href="/records/'),
+        ("review_queue/department-filtered", uni.dean_cs, every_filter.format("department", "in_review"),
+         'href="/records/'),
         ("review_queue/advisor", uni.advisor, queue, 'type="checkbox"'),
+        ("review_queue/advisor-filtered", uni.advisor, every_filter.format("advisor", "submitted"), 'href="/records/'),
         ("review_queue/university", uni.registry, queue, 'type="checkbox"'),
         ("review_backlog", world.registrar, reverse("review_backlog"), ""),
         ("public_notice/student", uni.bob.user, reverse("public_notice"), 'id="notice-'),
