@@ -11,8 +11,9 @@ from django.utils import timezone
 from accounts.access import audit_events_visible_to, records_visible_to
 from accounts.models import StudentProfile
 from accounts.roles import Role, roles_of
-from credits.models import AuditEvent, CreditLine, CreditRecord, RecordStatus
+from credits.models import AuditEvent, CreditLine, CreditRecord, PolicyVersion, RecordStatus
 from credits.models.records import AWAITING
+from credits.selectors.portal import policy_document
 from credits.services.records_rules import approval_of, decidable_by
 
 S = RecordStatus
@@ -131,6 +132,17 @@ def record_history(user, record: CreditRecord) -> QuerySet[AuditEvent]:
 def stage_names(record: CreditRecord, chinese: bool) -> list[tuple[str, str]]:
     """(key, name) of every stage of the record's policy, in order."""
     return [(s.key, s.name_zh if chinese else s.name_en) for s in approval_of(record.policy_version).stages]
+
+
+def policy_stages(chinese: bool) -> list[tuple[str, str]]:
+    """(key, name) of the stages of every published policy: the newest policy's in its order, then any stage only
+    an older one has (its records may still wait there). A version that no longer validates names none."""
+    names: dict[str, str] = {}
+    for version in PolicyVersion.objects.only("version", "sha256", "document").order_by("-effective_from", "-id"):
+        document = policy_document(version)
+        for stage in document.approval.stages if document is not None else ():
+            names.setdefault(stage.key, stage.name_zh if chinese else stage.name_en)
+    return list(names.items())
 
 
 def mask_name(name: str) -> str:

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Department
 from accounts.roles import Role, roles_of
-from credits.models import Term
+from credits.models import RecordStatus, Term
+from credits.models.records import AWAITING
 from credits.selectors import review
 from credits.services.records import record_approve_many
 from credits.views.records import client_ip
@@ -25,6 +26,18 @@ PAGE_SIZE = 25
 def _reviewer_only(request: HttpRequest) -> None:
     if not review.is_reviewer(request.user):
         raise PermissionDenied
+
+
+def _with_chosen(options: list[tuple[str, str]], chosen: str, label=str) -> list[tuple[str, str]]:
+    """A filter's (value, label) options, plus the chosen value when it is none of them (from a link, or a stage
+    no published policy has any more), so that the select shows the filter that is applied."""
+    if chosen and chosen not in dict(options):
+        return [*options, (chosen, label(chosen))]
+    return options
+
+
+def _status_label(value: str) -> str:
+    return RecordStatus(value).label if value in RecordStatus.values else value
 
 
 @require_GET
@@ -42,10 +55,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     decidable = {record.pk for record in page if record.decidable}
     query = request.GET.copy()
     query.pop("page", None)
+    chinese = (get_language() or "").startswith("zh")
     context = {
         "page": page, "queue": queue, "filters": filters, "sort": sort, "decidable": decidable,
-        "chinese": (get_language() or "").startswith("zh"), "query": query.urlencode(),
+        "chinese": chinese, "query": query.urlencode(),
         "terms": Term.objects.order_by("-starts_on"), "departments": Department.objects.order_by("code"),
+        "stages": _with_chosen(review.policy_stages(chinese), filters["stage"]),
+        "statuses": _with_chosen([(s.value, s.label) for s in AWAITING], filters["status"], _status_label),
         "overdue": {r.pk for r in page.object_list if review.overdue(r)},
     }
     return render(request, "credits/review_queue.html", context)

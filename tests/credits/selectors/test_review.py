@@ -1,5 +1,5 @@
-"""The reviewer queue's counts: one grouped query serves the facets not filtered on, with the same numbers as
-counting each facet on its own."""
+"""The reviewer queue's reads: its counts (one grouped query serves the facets not filtered on, with the same
+numbers as counting each facet on its own), whether the viewer decides each row, and the stages to filter by."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -15,11 +15,11 @@ from accounts.models import StudentProfile
 from accounts.roles import roles_of
 from credits.models import CreditLine, CreditRecord, LineOutcome, RecordKind, RecordStatus
 from credits.models.records import AWAITING
-from credits.selectors.review import FACETS, _filtered, review_queue
+from credits.selectors.review import FACETS, _filtered, policy_stages, review_queue
 from credits.services.records import record_approve, record_submit
 from credits.services.records_rules import decidable_by
 from tests.credits.services.records_helpers import build_uni
-from tests.credits.services.rules_helpers import spring
+from tests.credits.services.rules_helpers import publish, simple_policy, spring
 from tests.factories import ContributionFactory, ForgeIdentityFactory, RepositoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +102,12 @@ def test_each_record_says_whether_the_viewer_decides_it_now(uni):
     marks = {(r.student.student.name, r.term.code, r.approval_stage): r.decidable for r in queue.records}
     assert marks == {("张小明", "2026-autumn", "department"): True, ("李华", "2026-autumn", "department"): True,
                      ("张小明", "2027-spring", "advisor"): False}  # carol is math's; the spring record the advisor's
+
+
+def test_the_stage_filter_lists_the_newest_policys_stages_then_those_only_an_older_one_has(uni):
+    publish(simple_policy(version="s2", effective_from="2027-07-01").replace(
+        "approval: {stages: [faculty]}", "approval: {stages: [faculty, registrar]}"))
+    assert policy_stages(chinese=False) == [("department", "Department review"), ("registrar", "Registrar"),
+                                            ("advisor", "Advisor review"), ("academic_affairs", "Academic affairs")]
+    assert policy_stages(chinese=True)[:3] == [("department", "学院审核"), ("registrar", "教务处确认"),
+                                               ("advisor", "导师审核")]
