@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Min, Prefetch, QuerySet
+from django.db.models import BooleanField, Case, Count, Min, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.access import audit_events_visible_to, records_visible_to
 from accounts.models import StudentProfile
 from accounts.roles import Role, roles_of
-from credits.models import AuditEvent, CreditLine, CreditRecord, RecordStatus
+from credits.models import AuditEvent, CreditLine, CreditRecord, PolicyVersion, RecordStatus
 from credits.models.records import AWAITING
+from credits.selectors.portal import policy_document
 from credits.services.records_rules import approval_of, decidable_by
 
 S = RecordStatus
@@ -25,7 +26,10 @@ def is_reviewer(user) -> bool:
         return False
     if roles_of(user) & {Role.REVIEWER.value, Role.REGISTRAR.value, Role.OPERATOR.value}:
         return True
-    return StudentProfile.objects.filter(advisor_id=user.pk).exists()
+    advises = getattr(user, "_xuefen_advises", None)  # cached on the user object for the request, like its roles
+    if advises is None:
+        advises = user._xuefen_advises = StudentProfile.objects.filter(advisor_id=user.pk).exists()
+    return advises
 
 
 def waiting_count(user) -> int:
@@ -61,14 +65,46 @@ def review_queue(user, filters: dict[str, str], *, sort: str = "waiting") -> Que
         base = base.filter(status__in=AWAITING)
     filtered = _filtered(base, filters).distinct()
     order = ("status_changed_at", "id") if sort == "waiting" else ("-status_changed_at", "-id")
+    # Whether the viewer decides each record now (its checkbox), in the page's own query.
+    decidable = Case(When(decidable_by(user), then=Value(True)), default=Value(False), output_field=BooleanField())
     records = (filtered.select_related("term", "student__student__department", "policy_version")
-               .order_by(*order))
-    counts = {}
-    for name, column in (("status", "status"), ("stage", "approval_stage"),
-                         ("department", "student__student__department__code"), ("term", "term__code")):
+               .annotate(decidable=decidable).order_by(*order))
+    counts, total = _facet_counts(base, filters)
+    return Queue(records, counts, total)
+
+
+FACETS = {"status": "status", "stage": "approval_stage", "department": "student__student__department__code",
+          "term": "term__code"}
+
+
+def _facet_counts(base: QuerySet[CreditRecord], filters: dict[str, str]) -> tuple[dict, int]:
+    """Records per value of each facet, each counted under the other facets' filters, and the filtered total.
+
+    The facets not filtered on all count the fully filtered records: one query grouped by every facet serves them
+    (a record falls in exactly one group); each facet that is filtered on needs one query without its own filter.
+    The total is what the fully filtered records add up to, so it costs no query of its own.
+    """
+    counts: dict[str, list[tuple[str, int]]] = {}
+    total = None
+    open_facets = [name for name in FACETS if not filters.get(name)]
+    if open_facets:
+        rows = list(_filtered(base, filters).values(*FACETS.values()).annotate(n=Count("pk", distinct=True)))
+        for name in open_facets:
+            tally: dict[str, int] = {}
+            for row in rows:
+                value = row[FACETS[name]] or ""
+                tally[value] = tally.get(value, 0) + row["n"]
+            counts[name] = sorted(tally.items())
+        total = sum(row["n"] for row in rows)
+    for name in FACETS:
+        if name in open_facets:
+            continue
+        column = FACETS[name]
         rows = _filtered(base, filters, skip=name).values(column).annotate(n=Count("pk", distinct=True))
         counts[name] = sorted((r[column] or "", r["n"]) for r in rows)
-    return Queue(records, counts, filtered.count())
+        if total is None:  # every facet is filtered on: the total is this facet's count for the chosen value
+            total = dict(counts[name]).get(filters[name], 0)
+    return {name: counts[name] for name in FACETS}, total or 0
 
 
 def overdue(record: CreditRecord, today: dt.date | None = None) -> bool:
@@ -96,6 +132,17 @@ def record_history(user, record: CreditRecord) -> QuerySet[AuditEvent]:
 def stage_names(record: CreditRecord, chinese: bool) -> list[tuple[str, str]]:
     """(key, name) of every stage of the record's policy, in order."""
     return [(s.key, s.name_zh if chinese else s.name_en) for s in approval_of(record.policy_version).stages]
+
+
+def policy_stages(chinese: bool) -> list[tuple[str, str]]:
+    """(key, name) of the stages of every published policy: the newest policy's in its order, then any stage only
+    an older one has (its records may still wait there). A version that no longer validates names none."""
+    names: dict[str, str] = {}
+    for version in PolicyVersion.objects.only("version", "sha256", "document").order_by("-effective_from", "-id"):
+        document = policy_document(version)
+        for stage in document.approval.stages if document is not None else ():
+            names.setdefault(stage.key, stage.name_zh if chinese else stage.name_en)
+    return list(names.items())
 
 
 def mask_name(name: str) -> str:

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Department
 from accounts.roles import Role, roles_of
-from credits.models import CreditRecord, Term
+from credits.models import RecordStatus, Term
+from credits.models.records import AWAITING
 from credits.selectors import review
 from credits.services.records import record_approve_many
-from credits.services.records_rules import decidable_by
 from credits.views.records import client_ip
 
 PAGE_SIZE = 25
@@ -26,6 +26,18 @@ PAGE_SIZE = 25
 def _reviewer_only(request: HttpRequest) -> None:
     if not review.is_reviewer(request.user):
         raise PermissionDenied
+
+
+def _with_chosen(options: list[tuple[str, str]], chosen: str, label=str) -> list[tuple[str, str]]:
+    """A filter's (value, label) options, plus the chosen value when it is none of them (from a link, or a stage
+    no published policy has any more), so that the select shows the filter that is applied."""
+    if chosen and chosen not in dict(options):
+        return [*options, (chosen, label(chosen))]
+    return options
+
+
+def _status_label(value: str) -> str:
+    return RecordStatus(value).label if value in RecordStatus.values else value
 
 
 @require_GET
@@ -37,19 +49,25 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     filters["mine"] = filters["mine"] or "1"
     sort = request.GET.get("sort", "waiting")
     queue = review.review_queue(request.user, filters, sort=sort)
-    page = Paginator(queue.records, PAGE_SIZE).get_page(request.GET.get("page"))
-    shown = [record.pk for record in page]
+    paginator = Paginator(queue.records, PAGE_SIZE)
+    paginator.count = queue.total  # counted with the facets already: no second COUNT query
+    page = paginator.get_page(request.GET.get("page"))
+    decidable = {record.pk for record in page if record.decidable}
     chinese = (get_language() or "").startswith("zh")
     for record in page:  # policy_version is joined in and each version's stages are parsed once
         record.stage_label = dict(review.stage_names(record, chinese)).get(record.approval_stage, record.approval_stage)
-    decidable = set(CreditRecord.objects.filter(pk__in=shown).filter(decidable_by(request.user))
-                    .values_list("pk", flat=True))
     query = request.GET.copy()
     query.pop("page", None)
+    stages = review.policy_stages(chinese)
+    names = {"stage": dict(stages), "status": dict(RecordStatus.choices)}
+    counts = {facet: [(names.get(facet, {}).get(value, value), n) for value, n in rows]
+              for facet, rows in queue.counts.items()}
     context = {
-        "page": page, "queue": queue, "filters": filters, "sort": sort, "decidable": decidable,
+        "page": page, "queue": queue, "counts": counts, "filters": filters, "sort": sort, "decidable": decidable,
         "chinese": chinese, "query": query.urlencode(),
         "terms": Term.objects.order_by("-starts_on"), "departments": Department.objects.order_by("code"),
+        "stages": _with_chosen(stages, filters["stage"]),
+        "statuses": _with_chosen([(s.value, s.label) for s in AWAITING], filters["status"], _status_label),
         "overdue": {r.pk for r in page.object_list if review.overdue(r)},
     }
     return render(request, "credits/review_queue.html", context)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from accounts.models import StudentProfile
 from credits.models import AuditEvent, CreditRecord, RecordStatus
 from credits.services.records import notice_close, record_approve, record_submit
 from tests.credits.services.records_helpers import build_uni
@@ -89,3 +90,32 @@ def test_the_backlog_counts_waiting_records_per_stage_and_department(uni, client
     client.force_login(registrar)
     page = client.get(reverse("review_backlog"), **EN).content.decode()
     assert "<td>advisor</td><td>计算机学院</td><td>submitted</td><td>2</td>" in page
+
+
+def test_the_queue_filters_by_the_policys_stages_and_the_waiting_statuses_within_the_reviewers_department(uni, client):
+    StudentProfile.objects.filter(pk=uni.carol.pk).update(advisor=uni.advisor)
+    ours, theirs, waiting = uni.record(uni.alice), uni.record(uni.carol), uni.record(uni.bob)
+    for record, profile in ((ours, uni.alice), (theirs, uni.carol), (waiting, uni.bob)):
+        record_submit(record_id=record.pk, actor=profile.user)
+    for record in (ours, theirs):
+        record_approve(record_id=record.pk, actor=uni.advisor)  # both wait at the department stage
+    client.force_login(uni.dean_cs)
+    page = client.get(reverse("review_queue"), {"mine": "0", "stage": "department", "status": "in_review"},
+                      **EN).content.decode()
+    assert '<label for="queue-stage">Stage</label>' in page and '<label for="queue-status">Status</label>' in page
+    assert ('<select name="stage" id="queue-stage"><option value="">every stage</option>'
+            '<option value="advisor">Advisor review</option><option value="department" selected>Department review'
+            '</option><option value="academic_affairs">Academic affairs</option></select>') in page
+    assert ('<option value="">every waiting status</option><option value="submitted">submitted</option>'
+            '<option value="in_review" selected>in review</option></select>') in page
+    assert f'href="/records/{ours.pk}/"' in page and f'name="record" value="{ours.pk}"' in page  # dean_cs decides it
+    assert f'href="/records/{theirs.pk}/"' not in page and f'href="/records/{waiting.pk}/"' not in page
+    assert '<p class="counts">1 record\n' in page
+    chinese = client.get(reverse("review_queue"), {"mine": "0", "stage": "advisor"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = chinese.content.decode()
+    assert '<option value="">全部环节</option><option value="advisor" selected>导师审核</option>' in text
+    assert '<option value="">全部待审状态</option>' in text
+    assert f'href="/records/{waiting.pk}/"' in text and f'href="/records/{ours.pk}/"' not in text
+    assert f'name="record" value="{waiting.pk}"' not in text  # shown, but the advisor's to decide
+    linked = client.get(reverse("review_queue"), {"mine": "0", "status": "approved"}, **EN).content.decode()
+    assert '<option value="approved" selected>approved</option></select>' in linked  # the applied filter shows
