@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from credits.models import CreditRecord, RecordKind, RecordStatus
 from credits.services import notifications
+from credits.services.audit import audit_record
 from credits.services.records_moves import audit_refusal, load, move, now_or
 from credits.services.records_rules import (
     AlreadyDecided,
@@ -73,14 +74,35 @@ def notice_close(*, now: dt.datetime | None = None) -> list[int]:
     return closed
 
 
-def _revocation_for(record: CreditRecord, actor, now: dt.datetime) -> CreditRecord:
-    """The negative record the next export batch books, cancelling what was booked for `record`."""
-    return CreditRecord.objects.create(
+def _revocation_for(record: CreditRecord, actor, now: dt.datetime, reason: str) -> CreditRecord:
+    """The negative record the next export batch books, cancelling what was booked for `record` (audited)."""
+    revocation = CreditRecord.objects.create(
         student_id=record.student_id, term=record.term, policy_version=record.policy_version,
         kind=RecordKind.REVOCATION, adjusts=record, status=S.APPROVED, course_code=record.course_code,
         credits=-record.credits, target_credits=0, evaluated_at=now, decided_by=actor, decided_at=now,
         status_changed_at=now,
     )
+    audit_record(action="credit_revocation_create", subject=revocation, actor=actor, after=S.APPROVED,
+                 reason=reason, data={"revokes": record.pk, "credits": str(revocation.credits),
+                                      "term": record.term.code, "student_id": record.student_id})
+    return revocation
+
+
+def _revoke_adjustments(record: CreditRecord, actor, now: dt.datetime, reason: str, ip: str | None) -> list[int]:
+    """A revoked record takes its corrections with it: approved ones are revoked (and cancelled in the next export
+    if booked), open ones end as revoked too, so none can later add credit to a record that no longer counts."""
+    revoked = []
+    adjustments = (CreditRecord.objects.select_for_update().select_related("term")
+                   .filter(adjusts=record, kind=RecordKind.ADJUSTMENT).exclude(status__in=[S.REJECTED, S.REVOKED]))
+    for adjustment in adjustments.order_by("id"):
+        revocation = (_revocation_for(adjustment, actor, now, reason)
+                      if adjustment.status == S.APPROVED and adjustment.exported else None)
+        move(adjustment, action="revoke", actor=actor, to_status=S.REVOKED, now=now, reason=reason, ip=ip,
+             stage_key="", stage_index=0, scope="",
+             data={"with_record": record.pk, "revocation_record": revocation.pk if revocation else None,
+                   "exported": adjustment.exported})
+        revoked.append(adjustment.pk)
+    return revoked
 
 
 def record_revoke(*, record_id: int, actor, reason: str, ip: str | None = None,
@@ -96,10 +118,11 @@ def record_revoke(*, record_id: int, actor, reason: str, ip: str | None = None,
             reason = require_reason(reason)
             if not revocable_kind(record):
                 raise InvalidAction(_("A revocation cannot itself be revoked."))
-            revocation = _revocation_for(record, actor, now) if record.exported else None
+            revocation = _revocation_for(record, actor, now, reason) if record.exported else None
+            adjustments = _revoke_adjustments(record, actor, now, reason, ip)
             record = move(record, action="revoke", actor=actor, to_status=S.REVOKED, now=now, reason=reason, ip=ip,
                           stage_key="", data={"revocation_record": revocation.pk if revocation else None,
-                                              "exported": record.exported})
+                                              "exported": record.exported, "adjustments_revoked": adjustments})
     except NotPermitted as exc:
         audit_refusal(record_id=record_id, actor=actor, action="revoke", message=exc.message, ip=ip)
         raise

@@ -23,6 +23,7 @@ ACTIONS = {
     "record_notice_close": _("public notice closed"),
     "record_revoke": _("revoked"),
     "record_refused": _("action refused"),
+    "credit_revocation_create": _("revocation booked for the next export"),
 }
 
 # Reasons the system itself writes (people's reasons are shown as written).

@@ -268,3 +268,34 @@ def test_re_evaluation_leaves_a_revoked_record_alone(uni):
     record_revoke(record_id=record.pk, actor=uni.registry, reason="fraud")
     outcome = record_evaluate(student_id=uni.alice.user.pk, term=uni.term, version=uni.policy, facts=[], now=NOW)
     assert outcome == "left revoked" and CreditRecord.objects.get(pk=record.pk).credits == Decimal("1.5")
+
+
+def _adjustment(uni, record, credits: str) -> CreditRecord:
+    """A correction drafted for an approved record (as re-evaluation drafts one), then left to the workflow."""
+    return CreditRecord.objects.create(
+        student=record.student, term=record.term, policy_version=record.policy_version, kind=RecordKind.ADJUSTMENT,
+        adjusts=record, course_code=record.course_code, credits=Decimal(credits),
+        target_credits=record.credits + Decimal(credits), evaluated_at=NOW)
+
+
+def test_revoking_a_record_revokes_its_corrections_and_cancels_each_booked_one(uni):
+    from credits.selectors.records import approved_total
+
+    record = _approved(uni)
+    CreditRecord.objects.filter(pk=record.pk).update(exported_at=NOW)
+    raised = through_stages(uni, _adjustment(uni, record, "0.5"))
+    notice_close(now=NOW + dt.timedelta(days=10))
+    CreditRecord.objects.filter(pk=raised.pk).update(exported_at=NOW)
+    pending = _adjustment(uni, record, "0.5")  # a later correction still in draft
+    record_submit(record_id=pending.pk, actor=uni.alice.user, now=NOW)
+    assert approved_total(uni.alice.user, uni.alice.user) == Decimal("2.0")
+
+    record_revoke(record_id=record.pk, actor=uni.registry, reason="plagiarised PRs", now=NOW + dt.timedelta(days=11))
+    statuses = dict(CreditRecord.objects.filter(pk__in=[record.pk, raised.pk, pending.pk]).values_list("pk", "status"))
+    assert statuses == {record.pk: S.REVOKED, raised.pk: S.REVOKED, pending.pk: S.REVOKED}
+    revocations = dict(CreditRecord.objects.filter(kind=RecordKind.REVOCATION).values_list("adjusts_id", "credits"))
+    assert revocations == {record.pk: Decimal("-1.5"), raised.pk: Decimal("-0.5")}  # the draft was never booked
+    assert approved_total(uni.alice.user, uni.alice.user) == 0
+    assert AuditEvent.objects.filter(action="credit_revocation_create").count() == 2
+    assert audits(record, "record_revoke")[0].data["adjustments_revoked"] == [raised.pk, pending.pk]
+    assert audits(pending, "record_revoke")[0].data["with_record"] == record.pk
