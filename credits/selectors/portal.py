@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from accounts.models import ForgeIdentity
 from credits.models import Contribution, CreditLine, CreditRecord, PolicyVersion, RecordKind, RecordStatus, Term
 from credits.rules.schema import Policy
+from credits.selectors.contributions import identity_ids
 from credits.services.policies import applicable_version
 
 _policies: dict[str, Policy | None] = {}
@@ -121,8 +122,7 @@ def monthly_merged(user, *, months: int = 12, today: dt.date | None = None) -> d
     # By the person's identities and a plain time bound, so the (identity, merged_at) index answers it. Copies are
     # left out in the count, not the WHERE: there SQLite's planner takes the duplicate_of index and scans everyone's.
     since = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
-    rows = (Contribution.objects.filter(identity__in=ForgeIdentity.objects.filter(user=user).values("id"),
-                                        merged_at__gte=since)
+    rows = (Contribution.objects.filter(identity__in=identity_ids(user), merged_at__gte=since)
             .annotate(month=TruncMonth("merged_at")).values("month", "platform")
             .annotate(n=Count("id", filter=Q(duplicate_of__isnull=True))))
     labels, cursor = [], first
@@ -140,7 +140,7 @@ def uncounted_contributions(user, *, limit: int = 50) -> QuerySet[Contribution]:
     """The person's merged contributions that fall in no term (so no record lists them), newest first."""
     day = TruncDate("merged_at")
     in_a_term = Term.objects.filter(starts_on__lte=OuterRef("day"), ends_on__gte=OuterRef("day"))
-    return (Contribution.objects.filter(identity__user=user, merged_at__isnull=False)
+    return (Contribution.objects.filter(identity__in=identity_ids(user), merged_at__isnull=False)
             .annotate(day=day).annotate(in_term=Exists(in_a_term)).filter(in_term=False)
             .select_related("repository").order_by("-merged_at", "id")[:limit])
 
@@ -153,7 +153,7 @@ def next_term_after(day: dt.date) -> Term | None:
 def contributions_page_rows(user, *, repository: str = "", platform: str = "", outcome: str = "") -> QuerySet:
     """The person's contributions with the outcome of their newest credit line, filterable."""
     newest_line = CreditLine.objects.filter(contribution=OuterRef("pk")).order_by("-record__term__starts_on", "-id")
-    rows = (Contribution.objects.filter(identity__user=user).select_related("repository")
+    rows = (Contribution.objects.filter(identity__in=identity_ids(user)).select_related("repository")
             .annotate(outcome=Subquery(newest_line.values("outcome")[:1]),
                       reason_en=Subquery(newest_line.values("reason")[:1]),
                       reason_zh=Subquery(newest_line.values("reason_zh")[:1]),
@@ -173,6 +173,7 @@ def contributions_page_rows(user, *, repository: str = "", platform: str = "", o
 
 def repositories_of(user) -> list[str]:
     """Specs of the repositories a person has contributed to (for the filter's choices)."""
-    rows = (Contribution.objects.filter(identity__user=user).values_list("repository__platform", "repository__path")
-            .distinct().order_by("repository__platform", "repository__path"))
+    rows = (Contribution.objects.filter(identity__in=identity_ids(user))
+            .values_list("repository__platform", "repository__path").distinct()
+            .order_by("repository__platform", "repository__path"))
     return [f"{platform}:{path}" for platform, path in rows[:500]]
