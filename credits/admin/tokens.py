@@ -5,7 +5,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from credits.models import ServiceToken
+from credits.admin.base import ReadOnlyAdmin
+from credits.models import ServiceToken, TokenBudget
 from credits.services import forge_tokens
 
 
@@ -72,3 +73,16 @@ class ServiceTokenAdmin(admin.ModelAdmin):
         done = sum(forge_tokens.service_token_enable(token_id=pk, actor=request.user)
                    for pk in queryset.values_list("pk", flat=True))
         messages.info(request, _("%(n)s token(s) enabled") % {"n": done})
+
+
+@admin.register(TokenBudget)
+class TokenBudgetAdmin(ReadOnlyAdmin):
+    """What each forge last reported of a pool token's budget (sync units write it; the dashboard reads it)."""
+
+    list_display = ("platform", "short_fingerprint", "remaining", "limit", "reset_at", "seen_at")
+    list_filter = ("platform",)
+    readonly_fields = [f.name for f in TokenBudget._meta.fields]
+
+    @admin.display(description=_("fingerprint"))
+    def short_fingerprint(self, obj: TokenBudget) -> str:
+        return obj.fingerprint[:12]

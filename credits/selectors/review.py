@@ -184,7 +184,8 @@ def backlog(*, today: dt.date | None = None) -> list[dict]:
     """Waiting records per stage and department: how many, waiting since when (oldest), how many overdue."""
     dept = "student__student__department__code"
     rows = (CreditRecord.objects.filter(status__in=[*AWAITING, S.IN_PUBLIC_NOTICE])
-            .values("approval_stage", "status", dept, "student__student__department__name")
+            .values("approval_stage", "status", dept, "student__student__department__name",
+                    "student__student__department__name_en")
             .annotate(n=Count("pk"), oldest=Min("status_changed_at"))
             .order_by("approval_stage", dept, "status"))
     late: dict[tuple[str, str, str], int] = {}
@@ -195,7 +196,8 @@ def backlog(*, today: dt.date | None = None) -> list[dict]:
             key = (record.approval_stage, record.status, record.student.student.department.code)
             late[key] = late.get(key, 0) + 1
     return [{"stage": r["approval_stage"], "status": r["status"], "department": r[dept],
-             "department_name": r["student__student__department__name"], "count": r["n"], "oldest": r["oldest"],
+             "department_name": r["student__student__department__name"],
+             "department_name_en": r["student__student__department__name_en"], "count": r["n"], "oldest": r["oldest"],
              "overdue": late.get((r["approval_stage"], r["status"], r[dept]), 0)} for r in rows]
 
 

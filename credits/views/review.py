@@ -111,5 +111,9 @@ def review_backlog(request: HttpRequest) -> HttpResponse:
     """The registrar's view of the backlog per stage and department (counts, oldest waiting, overdue)."""
     if not roles_of(request.user) & {Role.REGISTRAR.value, Role.OPERATOR.value}:
         raise PermissionDenied
-    return render(request, "credits/review_backlog.html",
-                  {"rows": review.backlog(), "summary": review.awaiting_summary()})
+    chinese = (get_language() or "").startswith("zh")
+    stages, statuses = dict(review.policy_stages(chinese)), dict(RecordStatus.choices)
+    rows = [{**row, "stage_name": stages.get(row["stage"], row["stage"]),
+             "status_name": statuses.get(row["status"], row["status"])} for row in review.backlog()]
+    summary = [(statuses.get(status, status), n) for status, n in review.awaiting_summary().items()]
+    return render(request, "credits/review_backlog.html", {"rows": rows, "summary": summary, "chinese": chinese})

@@ -24,3 +24,17 @@ def test_an_operator_can_view_but_not_change_or_delete(client, model, target):
     assert client.post(reverse(f"admin:{model}_change", args=[obj.pk]), {}).status_code == 403
     assert client.post(reverse(f"admin:{model}_delete", args=[obj.pk]), {"post": "yes"}).status_code == 403
     assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def test_token_budgets_are_listed_for_operators_and_never_edited(client):
+    from django.utils import timezone
+
+    from credits.models import TokenBudget
+
+    budget = TokenBudget.objects.create(platform="github", fingerprint="f" * 64, remaining=4990, limit=5000,
+                                        seen_at=timezone.now())
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:credits_tokenbudget_changelist"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200 and "4990" in page.content.decode() and "速率限额" in page.content.decode()
+    assert client.get(reverse("admin:credits_tokenbudget_add")).status_code == 403
+    assert client.post(reverse("admin:credits_tokenbudget_change", args=[budget.pk]), {}).status_code == 403
