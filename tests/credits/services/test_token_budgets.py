@@ -66,3 +66,6 @@ def test_the_dashboard_shows_a_stored_tokens_budget_and_says_when_none_was_repor
     forge = _sim_budget(sim, "github", token)
     assert f"{forge['remaining']} of {forge['limit']}" in page
     assert "not reported yet" in page  # the GitLab token has not been used
+    assert "up to date" in page and ">ok<" not in page  # run states in words
+    chinese = client.get(reverse("sync_dashboard"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"剩 {forge['remaining']} / 共 {forge['limit']}" in chinese and "尚未报告" in chinese
