@@ -161,8 +161,8 @@ def mask_student_id(student_id: str) -> str:
     return student_id[:4] + "*" * (len(student_id) - 6) + student_id[-2:]
 
 
-def notice_entries(department_code: str | None) -> list[dict]:
-    """The public notice (公示): records in their notice period, masked; public to every signed-in member."""
+def notice_records(department_code: str | None) -> QuerySet[CreditRecord]:
+    """The public notice (公示): records in their notice period, soonest end first; public to every member."""
     rows = (CreditRecord.objects.filter(status=S.IN_PUBLIC_NOTICE)
             .select_related("student__student__department", "term")
             .prefetch_related(Prefetch("lines", queryset=CreditLine.objects.filter(outcome="credited")
@@ -170,8 +170,13 @@ def notice_entries(department_code: str | None) -> list[dict]:
             .order_by("notice_ends_on", "id"))
     if department_code:
         rows = rows.filter(student__student__department__code=department_code)
+    return rows
+
+
+def notice_entries(records) -> list[dict]:
+    """One page of notice records as shown: masked name and id, department, repositories."""
     entries = []
-    for record in rows:
+    for record in records:
         profile = getattr(record.student, "student", None)
         repos = sorted({line.contribution.repository.spec for line in record.lines.all() if line.contribution})
         entries.append({"record": record, "name": mask_name(profile.name if profile else str(record.student)),

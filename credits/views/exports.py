@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from credits.services.exports import (
 )
 from credits.tasks import render_export_batch
 
+HISTORY_PAGE = 50  # batches a page (a term makes a few; years of them add up)
 CONTENT_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
@@ -56,9 +58,11 @@ def export_list(request: HttpRequest) -> HttpResponse:
                                  % {"id": batch.id, "rows": batch.row_count})
                 _render_later(request, batch)
                 return redirect("export_list")
-    history = list(batches())
+    page = Paginator(batches(), HISTORY_PAGE).get_page(request.GET.get("page"))
+    history = list(page.object_list)
     context = {
-        "form": form, "batches": history, "book_form": BookForm(), "waiting": waiting_by_term(),
+        "form": form, "batches": history, "page": page, "query": "", "book_form": BookForm(),
+        "waiting": waiting_by_term(),
         "rendering": any(b.status == BatchStatus.RENDERING for b in history),
     }
     return render(request, "credits/exports.html", context)

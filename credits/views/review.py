@@ -2,6 +2,8 @@
 registrar's backlog."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -99,8 +101,9 @@ def public_notice(request: HttpRequest) -> HttpResponse:
     if code is None:  # one's own department first
         own = getattr(request.user, "student", None)
         code = own.department.code if own is not None else ""
-    context = {"entries": review.notice_entries(code or None), "department": code,
-               "departments": Department.objects.order_by("code"),
+    page = Paginator(review.notice_records(code or None), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"entries": review.notice_entries(page.object_list), "page": page, "department": code,
+               "query": urlencode({"department": code}), "departments": Department.objects.order_by("code"),
                "chinese": (get_language() or "").startswith("zh")}
     return render(request, "credits/public_notice.html", context)
 

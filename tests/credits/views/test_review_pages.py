@@ -121,3 +121,20 @@ def test_the_queue_filters_by_the_policys_stages_and_the_waiting_statuses_within
     assert f'name="record" value="{waiting.pk}"' not in text  # shown, but the advisor's to decide
     linked = client.get(reverse("review_queue"), {"mine": "0", "status": "approved"}, **EN).content.decode()
     assert '<option value="approved" selected>approved</option></select>' in linked  # the applied filter shows
+
+
+def test_the_public_notice_is_paged(uni, client):
+    import datetime as dt
+
+    from tests.factories import DepartmentFactory, student
+
+    cs = DepartmentFactory._meta.model.objects.get(code="cs")
+    ends = dt.date(2026, 10, 9)
+    # Read-side rows: thirty records already on notice (the page lists them; how they got there is tested above).
+    for _ in range(30):
+        uni.record(student(department=cs), status=RecordStatus.IN_PUBLIC_NOTICE, notice_ends_on=ends)
+    client.force_login(uni.dean_cs)
+    first = client.get(reverse("public_notice"), {"department": "cs"}, **EN).content.decode()
+    second = client.get(reverse("public_notice"), {"department": "cs", "page": 2}, **EN).content.decode()
+    assert first.count('<tr id="notice-') == 25 and second.count('<tr id="notice-') == 5
+    assert "Page 1 of 2" in first and "department=cs&amp;page=2" in first
