@@ -12,7 +12,8 @@ from accounts.roles import Role
 from accounts.services.roles import role_grant
 from credits.models import Contribution
 from credits.models.policy import PolicyVersion, Term
-from credits.models.records import CreditLine, CreditRecord, LineOutcome, RecordStatus
+from credits.models.records import CreditLine, CreditRecord, LineOutcome
+from credits.services.records import record_approve, record_submit
 from tests.factories import ContributionFactory, DepartmentFactory, ForgeIdentityFactory, UserFactory, student
 
 
@@ -29,8 +30,8 @@ class People:
     operator: User
     contribution_a: Contribution
     contribution_b: Contribution
-    record_a: CreditRecord  # submitted (not approved)
-    record_b: CreditRecord  # approved
+    record_a: CreditRecord  # submitted by A, waiting at the department stage
+    record_b: CreditRecord  # submitted by B, approved by reviewer_b
 
     def user(self, role: str) -> User | None:
         """The user behind a matrix role name (None for anonymous)."""
@@ -52,11 +53,10 @@ def matrix_policy_document() -> dict:
     return parse_policy(text, "test.yaml").model_dump(mode="json")
 
 
-def make_record(user: User, *, status: str, term: Term, policy: PolicyVersion, contribution=None,
-                **fields) -> CreditRecord:
-    """A credit record (with one credited line) for access tests; the records app's services are not needed."""
+def make_record(user: User, *, term: Term, policy: PolicyVersion, contribution=None, **fields) -> CreditRecord:
+    """A draft credit record (with one credited line), as evaluation writes one; the workflow moves it on."""
     record = CreditRecord.objects.create(
-        student=user, term=term, policy_version=policy, status=status, course_code="OSAI101", credits=1,
+        student=user, term=term, policy_version=policy, course_code="OSAI101", credits=1,
         evaluated_at=timezone.now(), **fields,
     )
     if contribution is not None:
@@ -64,6 +64,16 @@ def make_record(user: User, *, status: str, term: Term, policy: PolicyVersion, c
                                   position=1, outcome=LineOutcome.CREDITED, rule="merged_pr", reason="ok",
                                   reason_zh="通过")
     return record
+
+
+def submitted(record: CreditRecord) -> CreditRecord:
+    """The student sends the record to the policy's one stage (department)."""
+    return record_submit(record_id=record.pk, actor=record.student)
+
+
+def approved(record: CreditRecord, *, by: User) -> CreditRecord:
+    """Submitted, then approved at the department stage by `by` (the student's department reviewer)."""
+    return record_approve(record_id=submitted(record).pk, actor=by)
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +84,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def people(db) -> People:
-    """Build the matrix's world with the role services, as production would."""
+    """Build the matrix's world with the role and record services, as production would."""
     dept_a = DepartmentFactory(code="cs", name="计算机学院", name_en="Computer Science")
     dept_b = DepartmentFactory(code="math", name="数学学院", name_en="Mathematics")
     a, a2, b = student(department=dept_a), student(department=dept_a), student(department=dept_b)
@@ -99,8 +109,6 @@ def people(db) -> People:
     return People(
         student_a=a, student_a2=a2, student_b=b, reviewer_a=reviewer_a, reviewer_b=reviewer_b,
         registrar=registrar, operator=operator, contribution_a=contribution_a, contribution_b=contribution_b,
-        record_a=make_record(a.user, status=RecordStatus.SUBMITTED, term=term, policy=policy,
-                             contribution=contribution_a, approval_stage="department", approval_scope="department"),
-        record_b=make_record(b.user, status=RecordStatus.APPROVED, term=term, policy=policy,
-                             contribution=contribution_b),
+        record_a=submitted(make_record(a.user, term=term, policy=policy, contribution=contribution_a)),
+        record_b=approved(make_record(b.user, term=term, policy=policy, contribution=contribution_b), by=reviewer_b),
     )

@@ -7,10 +7,13 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.roles import Role
+from accounts.services.roles import role_grant
 from credits.models import AuditEvent, CreditRecord, RecordKind, RecordStatus
 from credits.services.evaluation import term_evaluate
 from credits.services.policies import NoPolicyForTerm
-from tests.factories import ContributionFactory, ForgeIdentityFactory, RepositoryFactory
+from credits.services.records import record_approve, record_reject, record_return, record_submit, record_withdraw
+from tests.factories import ContributionFactory, ForgeIdentityFactory, RepositoryFactory, UserFactory
 
 from .rules_helpers import UTC, autumn, merged, publish, simple_policy, spring
 
@@ -35,8 +38,35 @@ def record_of(identity, term):
     return CreditRecord.objects.get(student=identity.user, term=term, kind=RecordKind.EVALUATION)
 
 
-def set_status(record, status):
-    CreditRecord.objects.filter(id=record.id).update(status=status)
+# Records change state only through the approval services, as in production: the simple policy's one stage
+# (`department`, what the legacy [faculty] names) decided by a university-wide holder.
+def dean():
+    """The holder of the policy's one stage, for every department (the students here have no profile)."""
+    user = UserFactory(username="dean")
+    if not user.mandates.exists():
+        role_grant(user=user, role=Role.REVIEWER, actor=None, stage="department")
+    return user
+
+
+def submit(record):
+    """The student sends the record (an evaluation or an adjustment) to its stage."""
+    return record_submit(record_id=record.pk, actor=record.student, now=NOW)
+
+
+def approve(record):
+    submit(record)
+    return record_approve(record_id=record.pk, actor=dean(), now=NOW)
+
+
+def reject(record):
+    submit(record)
+    return record_reject(record_id=record.pk, actor=dean(), reason="not the student's work", now=NOW)
+
+
+def send_back(record):
+    """Submitted, then returned to the student with a comment."""
+    submit(record)
+    return record_return(record_id=record.pk, actor=dean(), reason="link the issue each PR fixes", now=NOW)
 
 
 def test_evaluation_builds_one_draft_record_with_explained_lines(setup):
@@ -90,13 +120,14 @@ def test_maturing_contribution_counts_once_its_date_comes(setup):
     assert record_of(identity, term).credits == Decimal("0.5")
 
 
-@pytest.mark.parametrize("status", [RecordStatus.SUBMITTED, RecordStatus.REJECTED])
-def test_submitted_and_rejected_records_are_never_changed(setup, status):
+@pytest.mark.parametrize(("move", "status"), [(submit, RecordStatus.SUBMITTED), (reject, RecordStatus.REJECTED)],
+                         ids=["submitted", "rejected"])
+def test_submitted_and_rejected_records_are_never_changed(setup, move, status):
     term, identity, repo = setup
     pr(identity, repo, 1)
     term_evaluate(term=term, now=NOW)
     record = record_of(identity, term)
-    set_status(record, status)
+    move(record)
     pr(identity, repo, 2)
     assert term_evaluate(term=term, now=NOW).outcomes == {f"left {status}": 1}
     again = record_of(identity, term)
@@ -109,7 +140,7 @@ def test_change_to_an_approved_total_becomes_one_adjustment_for_review(setup):
     pr(identity, repo, 1)
     term_evaluate(term=term, now=NOW)
     base = record_of(identity, term)
-    set_status(base, RecordStatus.APPROVED)
+    approve(base)
     pr(identity, repo, 2)
     assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment created": 1}
     base.refresh_from_db()
@@ -129,7 +160,7 @@ def test_negative_adjustment_when_a_maintainer_marks_spam_after_approval(setup):
     term_evaluate(term=term, now=NOW)
     base = record_of(identity, term)
     assert base.credits == 1
-    set_status(base, RecordStatus.APPROVED)
+    approve(base)
     first.labels = ["spam"]
     first.save()
     term_evaluate(term=term, now=NOW)
@@ -137,18 +168,18 @@ def test_negative_adjustment_when_a_maintainer_marks_spam_after_approval(setup):
     assert adj.credits == Decimal("-0.5") and adj.target_credits == Decimal("0.5")
 
 
-def test_a_decided_adjustment_is_not_proposed_again(setup):
+# A rejection is final, so "rejected, then approved" is two records' stories, not one record's.
+@pytest.mark.parametrize(("decide", "outcome"), [(reject, "adjustment already decided"), (approve, "unchanged")],
+                         ids=["rejected", "approved"])
+def test_a_decided_adjustment_is_not_proposed_again(setup, decide, outcome):
     term, identity, repo = setup
     pr(identity, repo, 1)
     term_evaluate(term=term, now=NOW)
-    set_status(record_of(identity, term), RecordStatus.APPROVED)
+    approve(record_of(identity, term))
     pr(identity, repo, 2)
     term_evaluate(term=term, now=NOW)
-    adj = CreditRecord.objects.get(kind=RecordKind.ADJUSTMENT)
-    set_status(adj, RecordStatus.REJECTED)
-    assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment already decided": 1}
-    set_status(adj, RecordStatus.APPROVED)
-    assert term_evaluate(term=term, now=NOW).outcomes == {"unchanged": 1}
+    decide(CreditRecord.objects.get(kind=RecordKind.ADJUSTMENT))
+    assert term_evaluate(term=term, now=NOW).outcomes == {outcome: 1}
     assert CreditRecord.objects.filter(kind=RecordKind.ADJUSTMENT).count() == 1
 
 
@@ -157,7 +188,7 @@ def approved_with_open_adjustment(setup):
     term, identity, repo = setup
     pr(identity, repo, 1)
     term_evaluate(term=term, now=NOW)
-    set_status(record_of(identity, term), RecordStatus.APPROVED)
+    approve(record_of(identity, term))
     extra = pr(identity, repo, 2)
     term_evaluate(term=term, now=NOW)
     return term, identity, repo, extra, CreditRecord.objects.get(kind=RecordKind.ADJUSTMENT)
@@ -165,10 +196,10 @@ def approved_with_open_adjustment(setup):
 
 def test_adjustment_in_review_is_not_stacked_and_a_moot_draft_is_withdrawn(setup):
     term, identity, repo, extra, adj = approved_with_open_adjustment(setup)
-    set_status(adj, RecordStatus.SUBMITTED)
+    submit(adj)
     pr(identity, repo, 3)
     assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment in review": 1}
-    set_status(adj, RecordStatus.DRAFT)
+    record_withdraw(record_id=adj.pk, actor=adj.student, now=NOW)  # back to draft before any stage decided it
     extra.delete()
     assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment refreshed": 1}
     adj.refresh_from_db()
@@ -186,7 +217,7 @@ def test_total_cap_counts_credit_approved_in_earlier_terms(setup):
     term_evaluate(term=term, now=NOW)
     base = record_of(identity, term)
     assert base.credits == 2  # per-term cap
-    set_status(base, RecordStatus.APPROVED)
+    approve(base)
     later = spring()
     for day in range(1, 8):
         ContributionFactory(identity=identity, repository=repo, merged_at=dt.datetime(2027, 4, day, 4, tzinfo=UTC))
@@ -203,7 +234,7 @@ def test_a_new_version_cannot_take_over_a_term_with_decided_records(setup):
     pr(identity, repo, 1)
     term_evaluate(term=term, now=NOW)
     base = record_of(identity, term)
-    set_status(base, RecordStatus.APPROVED)
+    approve(base)
     with pytest.raises(PolicyError, match="term 2026-autumn already has submitted or decided records under version s1"):
         publish(simple_policy("s2", "2026-08-20"))
     assert not PolicyVersion.objects.filter(version="s2").exists()
@@ -252,7 +283,7 @@ def test_reviews_count_in_the_term_they_were_made_when_the_policy_lists_them():
 
 def test_a_returned_adjustment_is_kept_for_review_and_not_withdrawn_or_stacked(setup):
     term, identity, repo, extra, adj = approved_with_open_adjustment(setup)
-    set_status(adj, RecordStatus.RETURNED)
+    send_back(adj)
     pr(identity, repo, 3)  # a newer delta: the returned adjustment stays as the reviewer left it
     assert term_evaluate(term=term, now=NOW).outcomes == {"adjustment in review": 1}
     adj.refresh_from_db()

@@ -8,13 +8,24 @@ import threading
 import pytest
 from django.db import connection
 
-from credits.models import AuditEvent, CreditLine, CreditRecord, RecordStatus
+from accounts.roles import Role
+from accounts.services.roles import role_grant
+from credits.models import AuditEvent, CreditLine, CreditRecord
 from credits.services.evaluation import term_evaluate
-from tests.factories import ContributionFactory, ForgeIdentityFactory, RepositoryFactory
+from credits.services.records import record_approve, record_submit
+from tests.factories import ContributionFactory, ForgeIdentityFactory, RepositoryFactory, UserFactory
 
 from .rules_helpers import UTC, autumn, publish
 
 NOW = dt.datetime(2026, 12, 20, tzinfo=UTC)
+
+
+def _approve(record: CreditRecord) -> None:
+    """Submitted by the student, approved at the policy's one stage by a university-wide holder."""
+    dean = UserFactory(username="dean")
+    role_grant(user=dean, role=Role.REVIEWER, actor=None, stage="department")
+    record_submit(record_id=record.pk, actor=record.student, now=NOW)
+    record_approve(record_id=record.pk, actor=dean, now=NOW)
 
 
 def _in_threads(count: int, target) -> list[BaseException]:
@@ -63,7 +74,7 @@ def test_parallel_re_evaluations_of_an_approved_record_create_one_adjustment(pos
     repo = RepositoryFactory(tier="standard")
     ContributionFactory(identity=identity, repository=repo, merged_at=dt.datetime(2026, 10, 1, tzinfo=UTC))
     term_evaluate(term=term, now=NOW)
-    CreditRecord.objects.update(status=RecordStatus.APPROVED)
+    _approve(CreditRecord.objects.get())
     ContributionFactory(identity=identity, repository=repo, merged_at=dt.datetime(2026, 10, 2, tzinfo=UTC))
     errors = _in_threads(4, lambda: term_evaluate(term=term, now=NOW))
     assert errors == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from decimal import Decimal
 
 import pytest
 from django.utils import translation
@@ -162,17 +163,20 @@ def test_adjustments_and_revocations_after_export_come_in_later_batches_with_the
     before = first.file.open("rb").read()
     raise_to = adjustment_of(original, target="2")
     second = export(term)
-    revoked = revocation_of(original, booked="2")
+    # Revoking the original revokes its booked adjustment too: each gets its own cancelling revocation.
+    revoked, revoked_raise = revocation_of(original)
     third = export(term)
     assert first.file.open("rb").read() == before and first.sha256 == hashlib.sha256(before).hexdigest()
     (adj,) = read_csv(second)[1:]
-    (rev,) = read_csv(third)[1:]
     header = read_csv(second)[0]
     get = lambda row, col: row[header.index(col)]  # noqa: E731
     assert (get(adj, "record_id"), get(adj, "kind"), get(adj, "credits"), get(adj, "original_record_id")) == (
         str(raise_to.id), "adjustment", "0.50", str(original.id))
-    assert (get(rev, "record_id"), get(rev, "kind"), get(rev, "credits"), get(rev, "original_record_id")) == (
-        str(revoked.id), "revocation", "-2.00", str(original.id))
+    revocations = [(get(r, "record_id"), get(r, "kind"), get(r, "credits"), get(r, "original_record_id"))
+                   for r in read_csv(third)[1:]]
+    assert revocations == [(str(revoked.id), "revocation", "-1.50", str(original.id)),
+                           (str(revoked_raise.id), "revocation", "-0.50", str(raise_to.id))]
+    assert sum(Decimal(r[2]) for r in revocations) == Decimal("-2.00")  # all the booked credit, cancelled
     assert CreditRecord.objects.get(id=original.id).export_batch_id == first.id
 
 
