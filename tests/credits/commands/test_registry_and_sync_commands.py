@@ -301,3 +301,41 @@ def test_each_run_of_link_identity_speaks_one_language(sim, language, words):
     for word in words:
         assert word in printed
     assert_one_language(printed, language, data=(profile.name, "PLATFORM:VALUE"))
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("zh-hans", ["[##############################] 1/1 完成",
+                 "github  查看 PR：4  存储：1  消耗请求：2  剩余速率额度：",
+                 "已运行 1 次同步", "已在本进程中运行 1 次同步（没有消息代理）", "已运行 1 次同步，1 次失败",
+                 "部分同步失败：",
+                 "没有学号为 '209999999' 的学生", "学生 '202600001' 没有已关联的 gitee 账户",
+                 "github:QwenLM/Qwen3 不是登记册中启用的仓库（请先运行 add_repository）",
+                 "仓库 'QwenLM/Qwen3' 应形如 PLATFORM:VALUE", "没有可同步的内容：没有匹配的启用仓库或已关联账户"]),
+    ("en", ["[##############################] 1/1 done",
+            "github  PRs seen: 4  stored: 1  requests spent: 2  rate limit left: ",
+            "ran 1 sync", "ran 1 sync (no broker: in this process)", "ran 1 sync, 1 failed", "some syncs failed:",
+            "no student with student id '209999999'", "student '202600001' has no linked gitee identity",
+            "github:QwenLM/Qwen3 is not an active registry repository (add_repository first)",
+            "repository 'QwenLM/Qwen3' must look like PLATFORM:VALUE",
+            "nothing to sync: no matching active repository or linked identity"]),
+])
+def test_each_run_of_sync_speaks_one_language(sim, settings, eager_tasks, django_capture_on_commit_callbacks,
+                                              language, words):
+    link(sim, "wangxm")
+    register(sim, "github:deepseek-ai/DeepSeek-V3")
+    printed = run("sync", "--wait", lang=language)
+    with django_capture_on_commit_callbacks(execute=True):
+        printed += run("sync", lang=language)  # no broker in the tests: the syncs run here
+    for args in (["--student", "209999999"], ["--student", "202600001", "--platform", "gitee"],
+                 ["--repository", "github:QwenLM/Qwen3"], ["--repository", "QwenLM/Qwen3"], ["--platform", "gitlab"]):
+        printed += refusal("sync", *args, lang=language)
+    settings.FORGE_TOKENS = {**settings.FORGE_TOKENS, "github": ["ghp_revoked_token"]}
+    out = StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("sync", "--wait", "--lang", language, stdout=out, stderr=StringIO())
+    # The failing repository's line quotes the forge client's diagnostic as it wrote it (English): not checked.
+    printed += out.getvalue() + str(failed.value).splitlines()[0] + "\n"
+    assert "github:deepseek-ai/DeepSeek-V3: GitHub rejected the token" in str(failed.value)
+    for word in words:
+        assert word in printed
+    assert_one_language(printed, language, data=("PLATFORM:VALUE", "add_repository"))
