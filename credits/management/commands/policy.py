@@ -49,6 +49,9 @@ class Command(LocalizedCommand):
         versions = list(PolicyVersion.objects.order_by("effective_from", "id"))
         zone = timezone.get_current_timezone_name()
         self.stdout.write(_("version\teffective\tcourse\tpublished (%(zone)s)\tsource") % {"zone": zone})
+        if not versions:  # zip() below needs at least one (its follower list is one longer otherwise)
+            self.stdout.write(_("no published policy version yet"))
+            return
         for v, following in zip(versions, [*versions[1:], None], strict=True):
             ends = v.effective_until or (following.effective_from - timedelta(days=1) if following else None)
             published = timezone.localtime(v.published_at)

@@ -122,6 +122,11 @@ def test_list_and_diff_show_published_versions():
     assert "no published version v9" in refused("policy", "diff", "v1", "v9")[0]
 
 
+def test_list_on_an_empty_database_says_so_instead_of_crashing():
+    assert run("policy", "list")[0].splitlines()[1] == "no published policy version yet"
+    assert run("policy", "list", lang="zh-hans")[0].splitlines()[1] == "尚无已发布的政策版本"
+
+
 def test_list_shows_the_computed_end_and_local_publication_times():
     publish(simple_policy("v1", "2026-08-01"))
     publish(simple_policy("v2", "2027-08-01").replace("maturation_days: 7", "maturation_days: 14"))
