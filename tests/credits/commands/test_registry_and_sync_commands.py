@@ -339,3 +339,18 @@ def test_each_run_of_sync_speaks_one_language(sim, settings, eager_tasks, django
     for word in words:
         assert word in printed
     assert_one_language(printed, language, data=("PLATFORM:VALUE", "add_repository"))
+
+
+@pytest.mark.parametrize(("language", "installed", "updated"), [
+    ("zh-hans", "已安装 xuefen: hourly repository sync（credits.tasks.sync_all_repositories，每 60 分钟）",
+     "已更新 xuefen: hourly repository sync（credits.tasks.sync_all_repositories，每 60 分钟）"),
+    ("en", "installed xuefen: hourly repository sync (credits.tasks.sync_all_repositories, every 60 min)",
+     "updated xuefen: hourly repository sync (credits.tasks.sync_all_repositories, every 60 min)"),
+])
+def test_each_run_of_setup_periodic_tasks_speaks_one_language(language, installed, updated):
+    from credits.management.commands.setup_periodic_tasks import SCHEDULES
+
+    first, second = run("setup_periodic_tasks", lang=language), run("setup_periodic_tasks", lang=language)
+    assert installed in first and updated in second
+    # The schedules' names are their keys in the database (and the admin's list): printed as they are.
+    assert_one_language(first + second, language, data=tuple(name for name, _task, _minutes in SCHEDULES))
