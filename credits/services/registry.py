@@ -148,8 +148,8 @@ def registry_file_parse(path: Path) -> list[RegistryEntry]:
     except UnicodeDecodeError as exc:
         raise RegistryError(_("%(file)s: not UTF-8 text (%(error)s at byte %(byte)d)")
                             % {"file": path, "error": decode_reason(exc), "byte": exc.start}) from exc
-    except yaml.YAMLError as exc:  # the YAML library's own diagnostic (line and column), as it wrote it
-        raise RegistryError(f"{path}: {exc}") from exc
+    except yaml.YAMLError as exc:  # the YAML library's own diagnostic (line and column), inside our sentence
+        raise RegistryError(_("%(file)s is not valid YAML: %(error)s") % {"file": path, "error": exc}) from exc
     items = data.get("repositories") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise RegistryError(_("%(file)s: expected a list under 'repositories'") % {"file": path})

@@ -252,7 +252,7 @@ def test_sync_without_a_broker_says_it_ran_the_syncs(sim, eager_tasks):
                  "仓库 'bitbucket:a/b'：未知平台 'bitbucket'", "仓库 'noplatform' 应形如 PLATFORM:VALUE",
                  "仓库 'gitee:123'：Gitee 仓库以 owner/name 命名", "级别 'gold' 不在任何学分政策中",
                  "镜像来源 github:no/such 不在仓库登记册中", "已从 ", " 登记 2 个仓库", "未登记任何仓库：无法读取 ",
-                 "：文件不存在", "第 1 项必须有 'spec'", "'repositories' 下应为列表"]),
+                 "：文件不存在", "第 1 项必须有 'spec'", "'repositories' 下应为列表", " 不是有效的 YAML："]),
     ("en", ["registered github:QwenLM/Qwen3 (id ", ", tier core)",
             "github:QwenLM/Qwen3 is already registered (tier core)",
             "updated github:QwenLM/Qwen3: tier core -> standard",
@@ -262,7 +262,7 @@ def test_sync_without_a_broker_says_it_ran_the_syncs(sim, eager_tasks):
             "tier 'gold' is not in any credit policy",
             "mirror source github:no/such is not in the registry", "2 repositories registered from ",
             "nothing loaded: cannot read ", ": no such file", "entry 1 must have 'spec'",
-            "expected a list under 'repositories'"]),
+            "expected a list under 'repositories'", " is not valid YAML: "]),
 ])
 def test_each_run_of_the_registry_commands_speaks_one_language(sim, tmp_path, language, words):
     printed = run("add_repository", "github:QwenLM/Qwen3", "--tier", "core", lang=language)
@@ -280,9 +280,14 @@ def test_each_run_of_the_registry_commands_speaks_one_language(sim, tmp_path, la
     printed += run("load_repositories", str(good), lang=language)
     for path in (tmp_path / "missing.yaml", malformed, flat):
         printed += refusal("load_repositories", str(path), lang=language)
+    unparsable = tmp_path / "unparsable.yaml"
+    unparsable.write_text("repositories: [oops\n")
+    # The YAML library's diagnostic (several lines, English) follows our sentence: only the first line is kept.
+    printed += refusal("load_repositories", str(unparsable), lang=language).splitlines()[0] + "\n"
     for word in words:
         assert word in printed
-    assert_one_language(printed, language, data=("[standard]", "PLATFORM:VALUE", "--tier", "--mirror-of"))
+    assert_one_language(printed, language, data=("[standard]", "PLATFORM:VALUE", "--tier", "--mirror-of",
+                                                 "while parsing a flow sequence"))
 
 
 @pytest.mark.parametrize(("language", "words"), [
