@@ -8,6 +8,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
+from django.utils.translation import gettext as _
 
 
 class DecryptionError(RuntimeError):
@@ -41,8 +42,8 @@ def decrypt_str(token: str) -> str:
         return current_fernet().decrypt(token.encode("ascii")).decode("utf-8")
     except (InvalidToken, UnicodeEncodeError) as exc:
         raise DecryptionError(
-            "stored value does not decrypt with any key in FIELD_ENCRYPTION_KEYS "
-            "(was a key removed before rotate_encryption_keys ran?)"
+            _("stored value does not decrypt with any key in FIELD_ENCRYPTION_KEYS (was a key removed before "
+              "rotate_encryption_keys ran?)")
         ) from exc
 
 
@@ -51,7 +52,7 @@ def rotate_str(token: str) -> str:
     try:
         return current_fernet().rotate(token.encode("ascii")).decode("ascii")
     except InvalidToken as exc:
-        raise DecryptionError("stored value does not decrypt with any key in FIELD_ENCRYPTION_KEYS") from exc
+        raise DecryptionError(_("stored value does not decrypt with any key in FIELD_ENCRYPTION_KEYS")) from exc
 
 
 class EncryptedTextField(models.TextField):

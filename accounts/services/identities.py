@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ForgeIdentity, User, Verification
-from accounts.platforms import Platform
+from accounts.platforms import Platform, spec_message
 from credits.forges.specs import SpecError, forge_id_check
 from credits.services.audit import audit_record
 
@@ -75,11 +75,12 @@ def _account_check(*, platform: str, external_id: int, login: str) -> None:
     try:
         forge_id_check(external_id)
     except SpecError as exc:
-        raise IdentityInvalid(f"{platform}: {exc}") from None
+        raise IdentityInvalid(f"{platform}: {spec_message(exc)}") from None
     # Lenient on purpose: old GitHub accounts keep logins today's rules refuse; a path or a blank never passes.
     if (platform not in Platform.values or not isinstance(login, str) or not login or len(login) > 255
             or not login.isprintable() or any(c in login for c in "/\\?#% :")):
-        raise IdentityInvalid(f"{platform}: {login!r} is not a forge login")
+        raise IdentityInvalid(_("%(platform)s: %(login)r is not a forge login") % {"platform": platform,
+                                                                                    "login": login})
 
 
 def _active_holder(platform: str, external_id: int) -> ForgeIdentity | None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 
 def registrar_export(write) -> Path | None:
     """Export every term's approved records as the demo registrar and print each batch's file path."""
@@ -19,9 +21,9 @@ def registrar_export(write) -> Path | None:
         except NothingToExport:
             continue
         last = Path(batch.file.path)
-        write(f"Registrar export: batch {batch.id} of {term.code}, {batch.row_count} records, "
-              f"sha256 {batch.sha256[:16]}…")
+        write(_("Registrar export: batch %(id)s of %(term)s, %(rows)d records, sha256 %(sha256)s…")
+              % {"id": batch.id, "term": term.code, "rows": batch.row_count, "sha256": batch.sha256[:16]})
         write(f"  {last}")
     if last is None:
-        write("Registrar export: nothing was exported (no approved records yet; reviewers approve them first)")
+        write(_("Registrar export: nothing was exported (no approved records yet; reviewers approve them first)"))
     return last

@@ -5,6 +5,7 @@ import csv
 import io
 
 from django.contrib.auth.hashers import make_password
+from django.utils.translation import gettext as _
 
 from accounts.models import Department, StudentProfile, User, Verification
 from accounts.services.identities import identity_link
@@ -41,7 +42,7 @@ def roster_seed(world: World) -> int:
                          info["department"]])
     result = roster_import(data=buffer.getvalue().encode("utf-8-sig"), actor=None)
     if not result.applied:
-        raise ValueError(f"demo roster rejected: {result.errors[:3]}")
+        raise ValueError(_("demo roster rejected: %(errors)s") % {"errors": "; ".join(map(str, result.errors[:3]))})
     # One hash for every demo student: PBKDF2 is deliberately slow, and they all share the demo password.
     User.objects.filter(student__isnull=False, password__startswith="!").update(password=make_password(DEMO_PASSWORD))
     return result.created + result.updated

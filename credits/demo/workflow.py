@@ -8,6 +8,8 @@ import re
 from django.contrib.auth.hashers import make_password
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from credits.demo.credit import POLICY_FILE
 
@@ -62,8 +64,8 @@ def workflow_staff(department) -> dict:
 def walk_the_loop(write) -> None:
     """Submit, decide through every stage, object, re-review, close the notice; print records per status."""
     from accounts.models import Department, StudentProfile
-    from credits.models import CreditRecord
-    from credits.selectors.review import awaiting_summary
+    from credits.models import CreditRecord, RecordStatus
+    from credits.selectors.review import awaiting_summary, policy_stages
     from credits.services import records as lifecycle
     from credits.services.audit import audit_verify
 
@@ -72,17 +74,24 @@ def walk_the_loop(write) -> None:
         students__user__credit_records__status="draft", students__user__credit_records__credits__gt=0)))
         .order_by("-n", "code").first())
     staff = workflow_staff(department)
-    write("Approval stages: advisor → department → academic_affairs, then 3 working days of public notice (公示)")
-    write(f"  advisor: {staff['advisor'].username} (advisor of every {department.code} student on the roster)")
-    write(f"  department: {staff['department'].username} (department mandate for {department.code})")
-    write(f"  academic_affairs: {staff['academic_affairs'].username} (university-wide mandate)")
+    # The stages by the names the policy gives them in the run's language (the portal shows the same names).
+    names = {key: key for key in staff} | dict(policy_stages((get_language() or "").startswith("zh")))
+    write(_("Approval stages: %(stages)s, then %(days)d working days of public notice")
+          % {"stages": " → ".join(names[key] for key in staff), "days": 3})
+    scopes = {"advisor": _("advisor of every %(department)s student on the roster"),
+              "department": _("department mandate for %(department)s"),
+              "academic_affairs": _("university-wide mandate")}
+    for key, user in staff.items():  # the usernames are what a visitor signs in with
+        write("  " + _("%(stage)s: %(user)s (%(scope)s)")
+              % {"stage": names[key], "user": user.username,
+                 "scope": scopes[key] % {"department": department.code}})
     drafts = list(CreditRecord.objects.filter(student__student__department=department, status="draft",
                                               credits__gt=0).select_related("student").order_by("-credits", "pk"))
     walked = drafts[:WALKED]
     now = timezone.now()
     for record in walked:
         lifecycle.record_submit(record_id=record.pk, actor=record.student, statement="演示提交 / demo submission")
-    write(f"Students submitted {len(walked)} records")
+    write(_("Students submitted %(n)d records") % {"n": len(walked)})
     for record in walked:
         lifecycle.record_approve(record_id=record.pk, actor=staff["advisor"], reason="导师确认 / confirmed")
     if len(walked) >= 3:
@@ -91,25 +100,31 @@ def walk_the_loop(write) -> None:
                                 reason="请补充 PR 说明 / please describe the PRs")
         lifecycle.record_reject(record_id=rejected.pk, actor=staff["department"],
                                 reason="贡献与课程无关 / not related to the course")
-        write(f"  department returned #{returned.pk} and rejected #{rejected.pk}")
+        write("  " + _("%(stage)s returned #%(returned)s and rejected #%(rejected)s")
+              % {"stage": names["department"], "returned": returned.pk, "rejected": rejected.pk})
     else:
         passing = walked
     for record in passing:
         lifecycle.record_approve(record_id=record.pk, actor=staff["department"])
         lifecycle.record_approve(record_id=record.pk, actor=staff["academic_affairs"])
-    write(f"  {len(passing)} records passed every stage and are on public notice")
+    write("  " + _("%(n)d records passed every stage and are on public notice") % {"n": len(passing)})
     if passing:
         objector = (StudentProfile.objects.filter(department=department).exclude(user=passing[0].student)
                     .select_related("user").first())
         lifecycle.record_object(record_id=passing[0].pk, actor=objector.user,
                                 reason="其中一个 PR 是我写的 / one PR is mine")
-        write(f"  {objector.student_id} objected to #{passing[0].pk}; academic affairs re-reviewed it")
+        write("  " + _("%(student)s objected to #%(id)s; it went back to %(stage)s and was approved again")
+              % {"student": objector.student_id, "id": passing[0].pk, "stage": names["academic_affairs"]})
         lifecycle.record_approve(record_id=passing[0].pk, actor=staff["academic_affairs"],
                                  reason="核实无误 / checked: the PR is the student's own")
     later = now + dt.timedelta(days=10)
     closed = lifecycle.notice_close(now=later)
-    write(f"notice_close with the clock moved to {later:%Y-%m-%d}: {len(closed)} records approved")
-    summary = ", ".join(f"{status} {n}" for status, n in sorted(awaiting_summary().items()))
-    write(f"Records per status: {summary}")
+    write(_("notice_close with the clock moved to %(day)s: %(n)d records approved")
+          % {"day": f"{later:%Y-%m-%d}", "n": len(closed)})
+    summary = ", ".join(f"{RecordStatus(status).label} {n}" for status, n in sorted(awaiting_summary().items()))
+    write(_("Records per status: %(summary)s") % {"summary": summary})
     checked, broken = audit_verify()
-    write(f"Audit log: {checked} rows, hash chain {'intact' if broken is None else f'BROKEN at {broken.event_id}'}")
+    if broken is None:
+        write(_("Audit log: %(n)d rows, hash chain intact") % {"n": checked})
+    else:
+        write(_("Audit log: %(n)d rows, hash chain BROKEN at row %(row)s") % {"n": checked, "row": broken.event_id})

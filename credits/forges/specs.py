@@ -25,8 +25,21 @@ MAX_ID = 2**63 - 1  # numeric forge ids are stored in BigIntegerField columns
 LOGINS = {"github": _GITHUB_LOGIN, "gitee": _GITEE_LOGIN, "gitlab": _GITLAB_SEGMENT}
 
 
+def gettext_noop(text: str) -> str:
+    """Marks an English sentence for the catalogue (makemessages extracts this name); no Django here."""
+    return text
+
+
 class SpecError(ValueError):
-    """A spec, login or repository path that is not valid for its forge; nothing was sent anywhere."""
+    """A spec, login or repository path that is not valid for its forge; nothing was sent anywhere.
+
+    `str()` is the English sentence. `template` and `params` let a caller that has the catalogues say it in the
+    run's language (accounts.platforms.spec_message); a param may itself be a SpecError (the reason inside a spec).
+    """
+
+    def __init__(self, template: str, **params: object):
+        self.template, self.params = template, params
+        super().__init__(template % params if params else template)
 
 
 @dataclass(frozen=True)
@@ -46,13 +59,15 @@ class RepoSpec:
 def split_spec(spec: str, *, what: str = "spec") -> tuple[str, str]:
     """Split 'github:owner/name' into ('github', 'owner/name'); the platform must be known, the value present."""
     if not isinstance(spec, str):
-        raise SpecError(f"{what} must be text, like PLATFORM:VALUE")
+        raise SpecError(gettext_noop("%(what)s must be text, like PLATFORM:VALUE"), what=what)
     platform, sep, value = spec.strip().partition(":")
     platform = platform.lower()
     if not sep or not value.strip():
-        raise SpecError(f"{what} {spec!r} must look like PLATFORM:VALUE, e.g. github:owner/name")
+        raise SpecError(gettext_noop("%(what)s %(spec)r must look like PLATFORM:VALUE, e.g. github:owner/name"),
+                        what=what, spec=spec)
     if platform not in PLATFORMS:
-        raise SpecError(f"{what} {spec!r}: unknown platform {platform!r} (use github, gitee or gitlab)")
+        raise SpecError(gettext_noop("%(what)s %(spec)r: unknown platform %(platform)r (use github, gitee or "
+                                     "gitlab)"), what=what, spec=spec, platform=platform)
     return platform, value.strip()
 
 
@@ -64,10 +79,10 @@ def login_check(platform: str, login: str) -> str:
     """`login` when it is a valid login on `platform`, else SpecError (no URL, path, encoding or dot tricks)."""
     rule = LOGINS.get(platform)
     if rule is None:
-        raise SpecError(f"unknown platform {platform!r} (use github, gitee or gitlab)")
+        raise SpecError(gettext_noop("unknown platform %(platform)r (use github, gitee or gitlab)"), platform=platform)
     if not isinstance(login, str) or not rule.fullmatch(login) or login.endswith((".", ".git", ".atom")):
-        raise SpecError(f"{platform} login {_printable(str(login))} is not a valid {platform} login "
-                        "(give the login only, not a URL or a path)")
+        raise SpecError(gettext_noop("%(platform)s login %(login)s is not a valid %(platform)s login (give the login "
+                                     "only, not a URL or a path)"), platform=platform, login=_printable(str(login)))
     return login
 
 
@@ -78,21 +93,22 @@ def _segments_ok(segments: list[str], pattern: re.Pattern[str]) -> bool:
 def repository_path_check(platform: str, path: str) -> str:
     """`path` when it is a valid repository path on `platform`, else SpecError."""
     if not isinstance(path, str):
-        raise SpecError("a repository path must be text")
+        raise SpecError(gettext_noop("a repository path must be text"))
     segments = path.split("/")
     if platform in ("github", "gitee"):
         owner_rule, repo_rule = (_GITHUB_LOGIN, _GITHUB_REPO) if platform == "github" else (_GITEE_LOGIN, _GITEE_REPO)
         ok = (len(segments) == 2 and bool(owner_rule.fullmatch(segments[0]))
               and _segments_ok(segments[1:], repo_rule))
         if not ok:
-            raise SpecError(f"{platform} repository {_printable(path)} must be owner/name with the letters, digits "
-                            "and - _ . that the forge allows")
+            raise SpecError(gettext_noop("%(platform)s repository %(path)s must be owner/name with the letters, "
+                                         "digits and - _ . that the forge allows"),
+                            platform=platform, path=_printable(path))
     elif platform == "gitlab":
         if not 2 <= len(segments) <= GITLAB_MAX_DEPTH or not _segments_ok(segments, _GITLAB_SEGMENT):
-            raise SpecError(f"gitlab project {_printable(path)} must be group/name or group/sub/.../name "
-                            "(letters, digits, - _ . per segment, no . or .. segments)")
+            raise SpecError(gettext_noop("gitlab project %(path)s must be group/name or group/sub/.../name (letters, "
+                                         "digits, - _ . per segment, no . or .. segments)"), path=_printable(path))
     else:
-        raise SpecError(f"unknown platform {platform!r} (use github, gitee or gitlab)")
+        raise SpecError(gettext_noop("unknown platform %(platform)r (use github, gitee or gitlab)"), platform=platform)
     return path
 
 
@@ -101,15 +117,16 @@ def parse_repository(spec: str, *, what: str = "repository") -> RepoSpec:
     platform, value = split_spec(spec, what=what)
     if value.isascii() and value.isdigit():
         if platform == "gitee":
-            raise SpecError(f"{what} {spec!r}: Gitee repositories are named owner/name, not by number")
+            raise SpecError(gettext_noop("%(what)s %(spec)r: Gitee repositories are named owner/name, not by number"),
+                            what=what, spec=spec)
         number = int(value)
         if not 0 < number <= MAX_ID:
-            raise SpecError(f"{what} {spec!r}: not a forge id")
+            raise SpecError(gettext_noop("%(what)s %(spec)r: not a forge id"), what=what, spec=spec)
         return RepoSpec(platform=platform, external_id=number)
     try:
         return RepoSpec(platform=platform, path=repository_path_check(platform, value))
     except SpecError as exc:
-        raise SpecError(f"{what} {spec!r}: {exc}") from None
+        raise SpecError(gettext_noop("%(what)s %(spec)r: %(reason)s"), what=what, spec=spec, reason=exc) from None
 
 
 def parse_identity(spec: str, *, what: str = "identity") -> tuple[str, str]:
@@ -118,11 +135,11 @@ def parse_identity(spec: str, *, what: str = "identity") -> tuple[str, str]:
     try:
         return platform, login_check(platform, value.removeprefix("@"))
     except SpecError as exc:
-        raise SpecError(f"{what} {spec!r}: {exc}") from None
+        raise SpecError(gettext_noop("%(what)s %(spec)r: %(reason)s"), what=what, spec=spec, reason=exc) from None
 
 
 def forge_id_check(value: object) -> int:
     """A numeric id as a forge sends it (a positive integer that fits the columns), else SpecError."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
-        raise SpecError(f"not a forge id: {_printable(repr(value))}")
+        raise SpecError(gettext_noop("not a forge id: %(value)s"), value=_printable(repr(value)))
     return value

@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from credits.models import (
     Contribution,
@@ -39,6 +41,28 @@ FACT_FIELDS = (
 )
 
 
+# What record_evaluate says it did (the keys of EvaluationReport.outcomes, kept as they are for the task results),
+# in the run's language; "left <status>" is said with the status's name.
+OUTCOMES = {
+    "created": pgettext_lazy("evaluation outcome", "created"),
+    "unchanged": pgettext_lazy("evaluation outcome", "unchanged"),
+    "refreshed": pgettext_lazy("evaluation outcome", "refreshed"),
+    "nothing to evaluate": pgettext_lazy("evaluation outcome", "nothing to evaluate"),
+    "adjustment created": pgettext_lazy("evaluation outcome", "adjustment created"),
+    "adjustment refreshed": pgettext_lazy("evaluation outcome", "adjustment refreshed"),
+    "adjustment withdrawn": pgettext_lazy("evaluation outcome", "adjustment withdrawn"),
+    "adjustment in review": pgettext_lazy("evaluation outcome", "adjustment in review"),
+    "adjustment already decided": pgettext_lazy("evaluation outcome", "adjustment already decided"),
+}
+
+
+def outcome_text(key: str) -> str:
+    """One outcome key in the run's language."""
+    if key.startswith("left ") and key[5:] in RecordStatus.values:
+        return pgettext("evaluation outcome", "left %(status)s") % {"status": RecordStatus(key[5:]).label}
+    return str(OUTCOMES.get(key, key))
+
+
 @dataclass
 class EvaluationReport:
     """What one evaluation run did, by outcome."""
@@ -53,8 +77,10 @@ class EvaluationReport:
         return sum(self.outcomes.values())
 
     def __str__(self) -> str:
-        parts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
-        return f"term {self.term} under policy {self.policy_version}: {self.students} students ({parts or 'none'})"
+        parts = ", ".join(f"{outcome_text(k)} {v}" for k, v in sorted(self.outcomes.items()))
+        return (_("term %(term)s under policy %(version)s: %(students)d students (%(outcomes)s)")
+                % {"term": self.term, "version": self.policy_version, "students": self.students,
+                   "outcomes": parts or pgettext("evaluation outcome", "none")})
 
 
 def term_window(term: Term, policy: CompiledPolicy) -> TermWindow:

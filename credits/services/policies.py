@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from credits.models import CreditRecord, PolicyVersion, RecordStatus, Term
 from credits.rules import Policy, PolicyError, Problem, compile_policy, parse_policy
@@ -21,8 +23,9 @@ class NoPolicyForTerm(LookupError):
     def __init__(self, term: Term):
         self.term = term
         super().__init__(
-            f"no published credit policy covers term {term.code} (starts {term.starts_on:%Y-%m-%d}); "
-            f"publish one with `manage.py policy load FILE` whose effective dates include that day"
+            _("no published credit policy covers term %(term)s (starts %(day)s); publish one with `manage.py policy "
+              "load FILE` whose effective dates include that day") % {"term": term.code,
+                                                                       "day": f"{term.starts_on:%Y-%m-%d}"}
         )
 
 
@@ -69,7 +72,8 @@ def _overlap_problems(policy: Policy, source: str, versions: list[PolicyVersion]
     problems = []
     for v in versions:
         if v.version == policy.version:
-            problems.append(Problem(source, None, "version", f"version {v.version!r} is already published"))
+            problems.append(Problem(source, None, "version",
+                                    _("version %(version)r is already published") % {"version": v.version}))
             continue
         clash = (
             v.effective_from == policy.effective_from
@@ -78,11 +82,12 @@ def _overlap_problems(policy: Policy, source: str, versions: list[PolicyVersion]
                 and _covers(policy.effective_from, policy.effective_until, v.effective_from))
         )
         if clash:
-            theirs = f"{v.effective_from}..{v.effective_until or 'open'}"
-            ours = f"{policy.effective_from}..{policy.effective_until or 'open'}"
+            theirs = f"{v.effective_from}..{v.effective_until or pgettext('policy dates', 'open')}"
+            ours = f"{policy.effective_from}..{policy.effective_until or pgettext('policy dates', 'open')}"
             problems.append(
                 Problem(source, None, "effective_from",
-                        f"effective dates {ours} overlap published version {v.version} ({theirs})")
+                        _("effective dates %(ours)s overlap published version %(version)s (%(theirs)s)")
+                        % {"ours": ours, "version": v.version, "theirs": theirs})
             )
     return problems
 
@@ -100,8 +105,9 @@ def _decided_terms_problems(policy: Policy, source: str, versions: list[PolicyVe
         if frozen.exists():
             problems.append(
                 Problem(source, None, "effective_from",
-                        f"term {term.code} already has submitted or decided records under version "
-                        f"{current.version}; start this version after {term.starts_on}")
+                        _("term %(term)s already has submitted or decided records under version %(version)s; start "
+                          "this version after %(day)s") % {"term": term.code, "version": current.version,
+                                                          "day": term.starts_on})
             )
     return problems
 
@@ -174,11 +180,14 @@ def policy_for_term(*, term: Term) -> PolicyVersion:
 def term_check_dates(*, code: str, starts_on: dt.date, ends_on: dt.date, exclude_id: int | None = None) -> None:
     """Raise TermOverlap when the dates are reversed or share a day with another term."""
     if ends_on < starts_on:
-        raise TermOverlap(f"term {code} ends ({ends_on}) before it starts ({starts_on})")
+        raise TermOverlap(_("term %(code)s ends (%(ends)s) before it starts (%(starts)s)")
+                          % {"code": code, "ends": ends_on, "starts": starts_on})
     clash = Term.objects.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).exclude(id=exclude_id).first()
     if clash is not None:
         raise TermOverlap(
-            f"term {code} ({starts_on}..{ends_on}) overlaps {clash.code} ({clash.starts_on}..{clash.ends_on})"
+            _("term %(code)s (%(starts)s..%(ends)s) overlaps %(other)s (%(other_starts)s..%(other_ends)s)")
+            % {"code": code, "starts": starts_on, "ends": ends_on, "other": clash.code,
+               "other_starts": clash.starts_on, "other_ends": clash.ends_on}
         )
 
 

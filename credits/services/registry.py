@@ -6,7 +6,10 @@ from pathlib import Path
 
 import yaml
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from accounts.platforms import spec_message
+from config.commands import decode_reason, os_reason
 from credits.forges import ForgeError, ForgeRepo
 from credits.forges.specs import SpecError, parse_repository
 from credits.models import Repository, SyncState
@@ -55,8 +58,9 @@ def tier_check(tier: str, *, where: str) -> None:
     """Refuse a tier no policy knows: a repository there would silently earn nothing."""
     known = known_tiers()
     if tier not in known:
-        raise RegistryError(f"{where}: tier {tier!r} is not in any credit policy (known: {', '.join(sorted(known))});"
-                            " publish a policy that weights it first")
+        raise RegistryError(_("%(where)s: tier %(tier)r is not in any credit policy (known: %(known)s); publish a "
+                              "policy that weights it first") % {"where": where, "tier": tier,
+                                                                  "known": ", ".join(sorted(known))})
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ def _find(spec: str) -> Repository:
     key = {"external_id": parsed.external_id} if parsed.external_id is not None else {"path__iexact": parsed.path}
     found = Repository.objects.filter(platform=platform, **key).first()
     if found is None:
-        raise RegistryError(f"mirror source {spec} is not in the registry; add it first")
+        raise RegistryError(_("mirror source %(spec)s is not in the registry; add it first") % {"spec": spec})
     return found
 
 
@@ -139,17 +143,23 @@ def registry_file_parse(path: Path) -> list[RegistryEntry]:
     """Read a YAML registry file (a list of {spec, tier, mirror_of}); errors name the file and entry."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RegistryError(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise RegistryError(_("cannot read %(file)s: %(error)s") % {"file": path, "error": os_reason(exc)}) from exc
+    except UnicodeDecodeError as exc:
+        raise RegistryError(_("%(file)s: not UTF-8 text (%(error)s at byte %(byte)d)")
+                            % {"file": path, "error": decode_reason(exc), "byte": exc.start}) from exc
+    except yaml.YAMLError as exc:  # the YAML library's own diagnostic (line and column), inside our sentence
+        raise RegistryError(_("%(file)s is not valid YAML: %(error)s") % {"file": path, "error": exc}) from exc
     items = data.get("repositories") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise RegistryError(f"{path}: expected a list under 'repositories'")
+        raise RegistryError(_("%(file)s: expected a list under 'repositories'") % {"file": path})
     entries = []
     for index, item in enumerate(items, start=1):
         if isinstance(item, str):
             item = {"spec": item}
         if not isinstance(item, dict) or not item.get("spec") or set(item) - {"spec", "tier", "mirror_of", "note"}:
-            raise RegistryError(f"{path}: entry {index} must have 'spec' and only tier/mirror_of/note: {item!r}")
+            raise RegistryError(_("%(file)s: entry %(index)d must have 'spec' and only tier/mirror_of/note: %(item)r")
+                                % {"file": path, "index": index, "item": item})
         entries.append(RegistryEntry(spec=str(item["spec"]), tier=str(item.get("tier", "standard")),
                                      mirror_of=str(item.get("mirror_of", ""))))
     return entries
@@ -162,7 +172,9 @@ def registry_load(*, entries: list[RegistryEntry], actor=None) -> list[Repositor
         try:
             tier_check(entry.tier, where=entry.spec)
             resolved.append((entry, *repository_resolve(entry.spec)))
-        except (RegistryError, SpecError) as exc:
+        except SpecError as exc:
+            problems.append(spec_message(exc))
+        except RegistryError as exc:
             problems.append(str(exc))
     if problems:
         raise RegistryError("; ".join(problems))

@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from django.utils.translation import gettext as _
+
 from credits.forges import ForgeError, ForgeRateLimited
 
 from .sync import SyncReport, identity_backfill, repository_sync
@@ -34,16 +36,17 @@ def sync_to_completion(*, kind: str, pk: int, max_wait: float, on_wait: Callable
         except ForgeRateLimited as exc:
             wait = exc.retry_after or 60.0
             if wait > max_wait:
-                raise SyncGaveUp(f"{exc.message} (resets in {wait:.0f} s, later than --max-wait {max_wait:.0f} s)")\
-                    from exc
-            on_wait(f"rate limit: {exc.message}", wait)
+                # The forge's own text (exc.message) stays as the forge client wrote it, inside our sentence.
+                raise SyncGaveUp(_("%(error)s (resets in %(wait).0f s, later than --max-wait %(max_wait).0f s)")
+                                 % {"error": exc.message, "wait": wait, "max_wait": max_wait}) from exc
+            on_wait(_("rate limit: %(error)s") % {"error": exc.message}, wait)
             sleep(wait)
             continue
         except ForgeError as exc:
             if exc.permanent:
                 raise SyncGaveUp(exc.message) from exc
             wait = min(exc.retry_after or 1.0, max_wait)
-            on_wait(f"transient fault: {exc.message}", wait)
+            on_wait(_("transient fault: %(error)s") % {"error": exc.message}, wait)
             sleep(wait)
             continue
         on_report(report)

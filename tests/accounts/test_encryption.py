@@ -11,6 +11,7 @@ from django.db import connection, models
 from accounts.fields import DecryptionError, EncryptedTextField
 from accounts.services.encryption import encrypted_columns, raw_ciphertexts
 from credits.models import AuditEvent
+from tests.one_language import assert_one_language
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 CLEAR = "gho_16C7e42F292c6912E7710c838347Ae178B4a"
@@ -80,7 +81,7 @@ def test_rotation_moves_every_row_to_the_newest_key_and_old_key_can_go(vault, se
     settings.FIELD_ENCRYPTION_KEYS = [NEW, OLD]  # new key first, old kept for reading
     assert vault.objects.get(pk=rows[0].pk).token == f"{CLEAR}-0"  # still readable before rotation
 
-    call_command("rotate_encryption_keys", "--batch-size", "3")
+    call_command("rotate_encryption_keys", "--batch-size", "3", "--lang", "en")
 
     out = capsys.readouterr().out
     assert "accounts.TestVault.token: 7 re-encrypted, 0 not on the newest key" in out
@@ -100,7 +101,7 @@ def test_rotation_command_refuses_a_batch_size_below_one(vault, size):
     vault.objects.create(token=CLEAR)
 
     with pytest.raises(CommandError, match="--batch-size must be at least 1"):
-        call_command("rotate_encryption_keys", "--batch-size", size)
+        call_command("rotate_encryption_keys", "--batch-size", size, "--lang", "en")
 
     assert not AuditEvent.objects.filter(action="encryption_keys_rotate").exists()
 
@@ -123,3 +124,36 @@ def test_dropping_a_key_before_rotating_is_a_loud_error_not_garbage(vault, setti
 
 def test_discovery_finds_every_encrypted_column(vault):
     assert (vault, vault._meta.get_field("token")) in encrypted_columns()
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("zh-hans", ["accounts.TestVault.token：重新加密 2 个，0 个不在最新密钥下",
+                 "所有加密值都已在最新密钥下；旧密钥可以删除",
+                 "--batch-size 至少为 1（实际为 0）", "存储的值无法用 FIELD_ENCRYPTION_KEYS 中的任何密钥解密（",
+                 "）；出错的这一批未作任何更改"]),
+    ("en", ["accounts.TestVault.token: 2 re-encrypted, 0 not on the newest key",
+            "all encrypted values are under the newest key; old keys may go", "--batch-size must be at least 1 (got 0)",
+            "stored value does not decrypt with any key in FIELD_ENCRYPTION_KEYS (",
+            "); nothing in the failing batch was "
+            "changed"]),
+])
+def test_each_run_of_rotate_encryption_keys_speaks_one_language(vault, settings, language, words):
+    from io import StringIO
+
+    from django.core.management import CommandError
+
+    vault.objects.create(token=CLEAR)
+    vault.objects.create(token=CLEAR + "2")
+    settings.FIELD_ENCRYPTION_KEYS = [NEW, OLD]
+    out = StringIO()
+    call_command("rotate_encryption_keys", "--lang", language, stdout=out)
+    printed = out.getvalue()
+    settings.FIELD_ENCRYPTION_KEYS = [OLD]  # the new key dropped: its values no longer decrypt
+    for args in (["--batch-size", "0"], []):
+        with pytest.raises(CommandError) as refused:
+            call_command("rotate_encryption_keys", *args, "--lang", language, stdout=StringIO())
+        printed += str(refused.value) + "\n"
+    for word in words:
+        assert word in printed
+    assert_one_language(printed, language, data=("accounts.TestVault.token", "credits.ServiceToken.token",
+                                                 "FIELD_ENCRYPTION_KEYS", "rotate_encryption_keys"))

@@ -39,10 +39,11 @@ def test_first_day_from_an_empty_database_to_a_signed_in_student(sim, client, tm
 
     assert "2 created" in run("import_departments", str(tmp_path / "departments.csv"), "--lang", "en")
     assert "3 created" in run("import_staff", str(tmp_path / "staff.csv"), "--lang", "en")
-    assert "published policy" in run("policy", "load", str(ROOT / "credits" / "policies" / "default.yaml"))
+    assert "published policy" in run("policy", "load", str(ROOT / "credits" / "policies" / "default.yaml"),
+                                     "--lang", "en")
     run("add_term", "2026-autumn", "--starts", "2026-09-01", "--ends", "2027-01-31")
     assert "registered github:deepseek-ai/DeepSeek-V3" in run("add_repository", "github:deepseek-ai/DeepSeek-V3",
-                                                              "--tier", "core")
+                                                              "--tier", "core", "--lang", "en")
     assert "2 students" in run("import_roster", str(tmp_path / "roster.csv"), "--lang", "en")
     assert "5 invitation(s) sent, 0 failed" in run("invite_users", "--lang", "en")
     run("setup_periodic_tasks")

@@ -9,6 +9,7 @@ from accounts.roles import Role, has_role, roles_of, setup_roles
 from accounts.services.roles import role_grant, role_revoke
 from credits.models import AuditEvent
 from tests.factories import DepartmentFactory, UserFactory
+from tests.one_language import assert_one_language
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +96,7 @@ def test_superuser_counts_as_operator():
 
 def test_grant_role_command(capsys):
     user, dept = UserFactory(username="prof_li"), DepartmentFactory(code="cs")
-    call_command("grant_role", "prof_li", "reviewer", "--department", "cs")
+    call_command("grant_role", "prof_li", "reviewer", "--department", "cs", "--lang", "en")
     assert has_role(user, Role.REVIEWER) and user.mandates.get().department == dept
     assert "prof_li: reviewer" in capsys.readouterr().out
 
@@ -104,7 +105,7 @@ def test_grant_role_revoke_with_a_department_revokes_only_that_mandate(capsys):
     user, cs, ee = UserFactory(username="prof_wang"), DepartmentFactory(code="cs"), DepartmentFactory(code="ee")
     role_grant(user=user, role=Role.REVIEWER, actor=None, departments=[cs, ee])
 
-    call_command("grant_role", "prof_wang", "reviewer", "--department", "cs", "--revoke")
+    call_command("grant_role", "prof_wang", "reviewer", "--department", "cs", "--revoke", "--lang", "en")
 
     user.refresh_from_db()
     assert list(user.mandates.values_list("department__code", flat=True)) == ["ee"]
@@ -130,14 +131,14 @@ def test_grant_role_revoke_with_an_unknown_department_is_refused():
     role_grant(user=user, role=Role.REVIEWER, actor=None, departments=[cs])
 
     with pytest.raises(CommandError, match="unknown department"):
-        call_command("grant_role", "prof_zhao", "reviewer", "--department", "nope", "--revoke")
+        call_command("grant_role", "prof_zhao", "reviewer", "--department", "nope", "--revoke", "--lang", "en")
 
     assert user.mandates.count() == 1
 
 
 def test_grant_role_with_a_stage_alone_gives_a_university_wide_mandate(capsys):
     user = UserFactory(username="dean_qian")
-    call_command("grant_role", "dean_qian", "reviewer", "--stage", "academic_affairs")
+    call_command("grant_role", "dean_qian", "reviewer", "--stage", "academic_affairs", "--lang", "en")
 
     mandate = user.mandates.get()
     assert (mandate.stage, mandate.department) == ("academic_affairs", None)
@@ -168,4 +169,49 @@ def test_a_stage_for_a_non_reviewer_role_is_refused():
 
     UserFactory(username="reg_zhou")
     with pytest.raises(CommandError, match="reviewers only"):
-        call_command("grant_role", "reg_zhou", "registrar", "--stage", "college")
+        call_command("grant_role", "reg_zhou", "registrar", "--stage", "college", "--lang", "en")
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("zh-hans", ["prof_ma：已授予 cs 的 reviewer [college] 角色",
+                 "prof_ma：已授予全部院系的 reviewer [academic_affairs] 角色",
+                 "prof_ma：已授予 registrar 角色", "prof_ma：已撤销 cs 的 reviewer [college] 角色（1 项授权）",
+                 "prof_ma：已撤销全部院系的 reviewer [academic_affairs] 角色（1 项授权）",
+                 "prof_ma：已撤销 registrar 角色（0 项授权）", "prof_ma：已授予超级用户权限（已记入审计日志）",
+                 "prof_ma：已撤销超级用户权限", "没有用户 'nobody'", "未知的院系代码：nope",
+                 "--stage 和 --department 只适用于审核人",
+                 "审核人需要 --stage 审核阶段，和/或至少一个 --department 院系代码"]),
+    ("en", ["prof_ma: reviewer [college] of cs granted",
+            "prof_ma: reviewer [academic_affairs] (all departments) granted",
+            "prof_ma: registrar granted", "prof_ma: reviewer [college] of cs revoked (1 mandate(s))",
+            "prof_ma: reviewer [academic_affairs] (all departments) revoked (1 mandate(s))",
+            "prof_ma: registrar revoked (0 mandate(s))", "prof_ma: superuser granted (audited)",
+            "prof_ma: superuser revoked",
+            "no user 'nobody'", "unknown department code(s): nope", "--stage and --department apply to reviewers only",
+            "a reviewer needs --stage KEY and/or at least one --department CODE"]),
+])
+def test_each_run_of_grant_role_speaks_one_language(language, words):
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    UserFactory(username="prof_ma")
+    DepartmentFactory(code="cs")
+    out = StringIO()
+    for args in (["reviewer", "--stage", "college", "--department", "cs"], ["reviewer", "--stage", "academic_affairs"],
+                 ["registrar"], ["reviewer", "--stage", "college", "--department", "cs", "--revoke"],
+                 ["reviewer", "--stage", "academic_affairs", "--revoke"], ["registrar", "--revoke"], ["superuser"],
+                 ["superuser", "--revoke"]):
+        call_command("grant_role", "prof_ma", *args, "--lang", language, stdout=out)
+    printed = out.getvalue()
+    for args in (["nobody", "registrar"], ["prof_ma", "reviewer", "--department", "nope"],
+                 ["prof_ma", "registrar", "--stage", "college"], ["prof_ma", "superuser", "--department", "cs"],
+                 ["prof_ma", "reviewer"]):
+        with pytest.raises(CommandError) as refused:
+            call_command("grant_role", *args, "--lang", language, stdout=StringIO())
+        printed += str(refused.value) + "\n"
+    for word in words:
+        assert word in printed
+    # The role and the stage are keys, printed as they are typed.
+    assert_one_language(printed, language, data=("reviewer [college]", "reviewer [academic_affairs]", "registrar",
+                                                 "--stage KEY", "--department CODE"))

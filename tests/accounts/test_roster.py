@@ -13,6 +13,7 @@ from accounts.services.roles import role_grant
 from accounts.services.roster import roster_import
 from credits.models import AuditEvent
 from tests.factories import DepartmentFactory, UserFactory
+from tests.one_language import assert_one_language
 
 pytestmark = pytest.mark.django_db
 HEADER = "student_id,name,email,department,github,gitee,gitlab"
@@ -215,3 +216,33 @@ def test_reasons_are_in_chinese_by_default(departments):
             "第 2 行：邮箱“bad”格式有误",
             "第 2 行：未知院系“物理”（请填写院系代码或名称）",
         ]
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("zh-hans", ["1 名学生（utf-8）：新建 1", "已新建 1 个院系；请用 import_departments 为其命名",
+                 ":2: 邮箱“bad”格式有误",
+                 "1 处错误；未导入任何数据", "：文件大小 0.0 MB，超过 0 MB；请拆分后上传", "无法读取 ",
+                 "：文件不存在"]),
+    ("en", ["1 students (utf-8): 1 created", "1 department(s) created; name them with import_departments",
+            ":2: malformed email 'bad'", "1 error(s) in ", ": the file is 0.0 MB, more than 0 MB; split it",
+            "cannot read ", ": no such file"]),
+])
+def test_each_run_of_import_roster_speaks_one_language(departments, tmp_path, monkeypatch, language, words):
+    from io import StringIO
+
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(roster("2026000001,张三,z@x.cn,physics,,,"), encoding="utf-8")
+    bad.write_text(roster("2026000002,李四,bad,cs,,,"), encoding="utf-8")
+    out, err = StringIO(), StringIO()
+    call_command("import_roster", str(good), "--create-departments", "--lang", language, stdout=out)
+    printed = out.getvalue()
+    for path in (bad, tmp_path / "missing.csv", good):
+        if path == good:
+            monkeypatch.setattr("accounts.management.commands.import_roster.MAX_BYTES", 10)
+        with pytest.raises(CommandError) as refused:
+            call_command("import_roster", str(path), "--lang", language, stdout=StringIO(), stderr=err)
+        printed += str(refused.value) + "\n"
+    printed += err.getvalue()
+    for word in words:
+        assert word in printed
+    assert_one_language(printed, language, data=("import_departments",))

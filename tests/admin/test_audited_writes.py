@@ -48,7 +48,7 @@ def test_an_overlapping_term_edit_is_refused_without_a_write(client, operator):
         "code": "2027-spring", "name_zh": "春", "name_en": "Spring", "starts_on": "2027-01-15",
         "ends_on": "2027-07-10"})
 
-    assert response.status_code == 200 and "overlaps" in response.content.decode()
+    assert response.status_code == 200 and "与 2026-autumn（2026-09-01..2027-01-31）重叠" in response.content.decode()
     assert Term.objects.get(pk=spring.pk).starts_on == dt.date(2027, 2, 20) and not _events("term_update")
 
 

@@ -69,5 +69,6 @@ def test_admin_refuses_an_overlapping_term(admin_client):
     form = {"code": "2027-winter", "name_zh": "冬", "name_en": "Winter",
             "starts_on": "2027-01-20", "ends_on": "2027-02-20"}
     response = admin_client.post(reverse("admin:credits_term_add"), form)
-    assert response.status_code == 200 and "overlaps 2026-autumn" in response.content.decode()
+    # The refusal is in the page's language (Chinese by default).
+    assert response.status_code == 200 and "与 2026-autumn（2026-09-01..2027-01-31）重叠" in response.content.decode()
     assert Term.objects.count() == 1

@@ -35,7 +35,7 @@ def university(db, settings, forge_retries):
 
 def sync_wait(*args: str) -> str:
     out = StringIO()
-    call_command("sync", "--wait", *args, stdout=out)
+    call_command("sync", "--wait", *args, "--lang", "en", stdout=out)
     return out.getvalue()
 
 

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
 def run(*args) -> str:
     out = StringIO()
-    call_command(*args, stdout=out, stderr=StringIO())
+    call_command(*args, "--lang", "en", stdout=out, stderr=StringIO())  # the refusals are matched in English
     return out.getvalue()
 
 

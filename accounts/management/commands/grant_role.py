@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
 from accounts.roles import Role
@@ -26,29 +27,42 @@ class Command(LocalizedCommand):
         user = User.objects.filter(username=User.normalize_username(username)).first()
         user = user or User.objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"no user {username!r}")
+            raise CommandError(_("no user %(name)r") % {"name": username})
         if role == SUPERUSER:
             if stage or department:
-                raise CommandError("--stage and --department apply to reviewers only")
+                raise CommandError(_("--stage and --department apply to reviewers only"))
             (superuser_revoke if revoke else superuser_grant)(user=user, actor=None)
-            self.stdout.write(f"{username}: superuser {'revoked' if revoke else 'granted (audited)'}")
+            text = _("%(user)s: superuser revoked") if revoke else _("%(user)s: superuser granted (audited)")
+            self.stdout.write(text % {"user": username})
             return
         departments = list(Department.objects.filter(code__in=department))
         unknown = set(department) - {d.code for d in departments}
         if unknown:
-            raise CommandError(f"unknown department code(s): {', '.join(sorted(unknown))}")
+            raise CommandError(_("unknown department code(s): %(codes)s") % {"codes": ", ".join(sorted(unknown))})
         if (stage or department) and role != Role.REVIEWER:
-            raise CommandError("--stage and --department apply to reviewers only")
-        scope = f" of {', '.join(d.code for d in departments)}" if departments else (" (all departments)" if stage
-                                                                                     else "")
-        label = f"{role}{f' [{stage}]' if stage else ''}{scope}"
+            raise CommandError(_("--stage and --department apply to reviewers only"))
+        # The role and the stage are printed as typed (they are keys); the sentence around them is translated.
+        names = {"user": username, "role": f"{role} [{stage}]" if stage else role,
+                 "departments": ", ".join(d.code for d in departments)}
         if revoke:
             # --stage alone removes that stage everywhere; with --department only those; without either, the whole role.
             removed = role_revoke(user=user, role=Role(role), actor=None, stage=stage,
                                   departments=departments if department else None)
-            self.stdout.write(f"{username}: {label} revoked ({removed} mandate(s))")
+            if departments:
+                text = _("%(user)s: %(role)s of %(departments)s revoked (%(n)d mandate(s))")
+            elif stage:
+                text = _("%(user)s: %(role)s (all departments) revoked (%(n)d mandate(s))")
+            else:
+                text = _("%(user)s: %(role)s revoked (%(n)d mandate(s))")
+            self.stdout.write(text % {**names, "n": removed})
             return
         if role == Role.REVIEWER and not (departments or stage):
-            raise CommandError("a reviewer needs --stage KEY and/or at least one --department CODE")
+            raise CommandError(_("a reviewer needs --stage KEY and/or at least one --department CODE"))
         role_grant(user=user, role=Role(role), actor=None, departments=departments, stage=stage)
-        self.stdout.write(f"{username}: {label}")
+        if departments:
+            text = _("%(user)s: %(role)s of %(departments)s granted")
+        elif stage:
+            text = _("%(user)s: %(role)s (all departments) granted")
+        else:
+            text = _("%(user)s: %(role)s granted")
+        self.stdout.write(text % names)

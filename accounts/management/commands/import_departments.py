@@ -7,18 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.services.departments import departments_import
-from config.commands import LocalizedCommand
-
-
-def os_reason(exc: OSError) -> str:
-    """Why a file could not be read, in the run's language for the usual cases (strerror is always English)."""
-    if isinstance(exc, FileNotFoundError):
-        return _("no such file")
-    if isinstance(exc, IsADirectoryError):
-        return _("it is a directory")
-    if isinstance(exc, PermissionError):
-        return _("permission denied")
-    return exc.strerror or str(exc)
+from config.commands import LocalizedCommand, os_reason
 
 
 def read_file(file: Path) -> bytes:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.services.roster import roster_import
 from accounts.text_input import MAX_BYTES
-from config.commands import LocalizedCommand
+from config.commands import LocalizedCommand, os_reason
 
 
 class Command(LocalizedCommand):
@@ -23,10 +23,12 @@ class Command(LocalizedCommand):
         try:
             size = file.stat().st_size
             if size > MAX_BYTES:  # refused unread: the file is never loaded into memory
-                raise CommandError(f"{file} is {size / 1048576:.1f} MB, more than {MAX_BYTES // 1048576} MB; split it")
+                why = (_("the file is %(size)s MB, more than %(max)s MB; split it")  # as the upload page says it
+                       % {"size": round(size / 1048576, 1), "max": MAX_BYTES // 1048576})
+                raise CommandError(_("%(field)s: %(why)s") % {"field": file, "why": why})
             stream = file.open("rb")
         except OSError as exc:
-            raise CommandError(_("cannot read %(file)s: %(error)s") % {"file": file, "error": exc.strerror}) from exc
+            raise CommandError(_("cannot read %(file)s: %(error)s") % {"file": file, "error": os_reason(exc)}) from exc
         with stream:
             result = roster_import(data=stream, actor=None, create_departments=create_departments)
         if not result.applied:
@@ -41,4 +43,5 @@ class Command(LocalizedCommand):
                 "updated": result.updated, "unchanged": result.unchanged, "hints": result.hints}
         ))
         if result.departments_created:
-            self.stdout.write(f"{result.departments_created} department(s) created; name them with import_departments")
+            self.stdout.write(_("%(n)d department(s) created; name them with import_departments")
+                              % {"n": result.departments_created})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from accounts.fields import DecryptionError
 from accounts.services.encryption import encryption_keys_rotate
@@ -19,15 +20,16 @@ class Command(LocalizedCommand):
 
     def handle(self, *args, batch_size: int, **options) -> None:
         if batch_size < 1:
-            raise CommandError(f"--batch-size must be at least 1 (got {batch_size})")
+            raise CommandError(_("--batch-size must be at least 1 (got %(n)d)") % {"n": batch_size})
         try:
             reports = encryption_keys_rotate(batch_size=batch_size)
         except DecryptionError as exc:
-            raise CommandError(f"{exc}; nothing in the failing batch was changed") from exc
-        for r in reports:
-            self.stdout.write(f"{r.label}: {r.rotated} re-encrypted, {r.not_on_newest} not on the newest key")
+            raise CommandError(_("%(error)s; nothing in the failing batch was changed") % {"error": exc}) from exc
+        for r in reports:  # the column's label (app.Model.field) is a name, printed as it is
+            self.stdout.write(_("%(column)s: %(rotated)d re-encrypted, %(left)d not on the newest key")
+                              % {"column": r.label, "rotated": r.rotated, "left": r.not_on_newest})
         if not reports:
-            self.stdout.write("no encrypted columns in any installed model")
+            self.stdout.write(_("no encrypted columns in any installed model"))
         if any(r.not_on_newest for r in reports):
-            raise CommandError("some values are still not under the newest key; keep the old keys")
-        self.stdout.write(self.style.SUCCESS("all encrypted values are under the newest key; old keys may go"))
+            raise CommandError(_("some values are still not under the newest key; keep the old keys"))
+        self.stdout.write(self.style.SUCCESS(_("all encrypted values are under the newest key; old keys may go")))

@@ -7,7 +7,8 @@ import time
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import ForgeIdentity
 from config.commands import LocalizedCommand
@@ -38,25 +39,29 @@ class Command(LocalizedCommand):
         world = generate(pulls, seed=seed, n_students=40)
         sim = Simulator(world).start(host="127.0.0.1", port=0)
         point_settings_at(sim)
-        write(f"forgesim: {world.pull_count()} simulated PRs/MRs on GitHub, Gitee and GitLab at {sim.url}")
+        write(_("forgesim: %(n)d simulated PRs/MRs on GitHub, Gitee and GitLab at %(url)s")
+              % {"n": world.pull_count(), "url": sim.url})
         started = timezone.now()
         departments = seeding.departments_seed(world)
-        write(f"Seeded {departments} departments, {seeding.roster_seed(world)} students (roster import)")
-        write(f"Registered {seeding.registry_seed(world)} repositories")
-        write(f"Staff accounts: operator, {', '.join(seeding.staff_seed())}")
+        write(_("Seeded %(departments)d departments, %(students)d students (roster import)")
+              % {"departments": departments, "students": seeding.roster_seed(world)})
+        write(_("Registered %(n)d repositories") % {"n": seeding.registry_seed(world)})
+        write(_("Staff accounts: %(accounts)s") % {"accounts": ", ".join(["operator", *seeding.staff_seed()])})
+        # The commands the demo runs print in its language, not LANGUAGE_CODE: one language per run.
+        lang = ["--lang", translation.get_language()]
         with celery_worker():
-            write(f"Linked {seeding.identities_seed(world)} forge identities (each enqueues a backfill)")
-            call_command("sync", stdout=self.stdout)  # hourly-style fan-out, through Celery
+            write(_("Linked %(n)d forge identities (each enqueues a backfill)") % {"n": seeding.identities_seed(world)})
+            call_command("sync", *lang, stdout=self.stdout)  # hourly-style fan-out, through Celery
             self._wait(started)
             write("")
             report.registry_and_identities(write)
             report.merged_per_student(write, seeding.operator_seed())
-            report.api_requests(write, sim.stats(), "backfill + first sync")
+            report.api_requests(write, sim.stats(), _("backfill + first sync"))
             sim.reset_stats()
             second = timezone.now()
-            call_command("sync", stdout=self.stdout)
+            call_command("sync", *lang, stdout=self.stdout)
             self._wait(second, identities=False)
-            report.api_requests(write, sim.stats(), "second hourly sync, nothing new: every list answered 304")
+            report.api_requests(write, sim.stats(), _("second hourly sync, nothing new: every list answered 304"))
             credit.credit_seed_and_evaluate(write)
             write("")
             workflow.walk_the_loop(write)
@@ -66,11 +71,10 @@ class Command(LocalizedCommand):
             if no_serve:
                 sim.stop()
                 return
-            write(f"\nSign in at http://127.0.0.1:{port}/ as a student id (e.g. "
-                  f"{seeding.students_of(world)[0].student['student_id']}), 'advisor', 'reviewer', 'academic_affairs', "
-                  f"'registrar' or 'operator', "
-                  f"password "
-                  f"'{seeding.DEMO_PASSWORD}'. Ctrl-C stops.")
+            write("\n" + _("Sign in at %(url)s as a student id (e.g. %(student)s), 'advisor', 'reviewer', "
+                           "'academic_affairs', 'registrar' or 'operator', password '%(password)s'. Ctrl-C stops.")
+                  % {"url": f"http://127.0.0.1:{port}/", "student": seeding.students_of(world)[0].student["student_id"],
+                     "password": seeding.DEMO_PASSWORD})
             serve_like_production()
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         sim.stop()
@@ -87,7 +91,8 @@ class Command(LocalizedCommand):
             if not waiting:
                 return
             time.sleep(0.2)
-        raise CommandError(f"sync did not finish within {timeout:.0f} s ({waiting} still running)")
+        raise CommandError(_("sync did not finish within %(timeout).0f s (%(waiting)d still running)")
+                           % {"timeout": timeout, "waiting": waiting})
 
 
 def serve_like_production() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from config.commands import LocalizedCommand
 from credits.models import Term
@@ -21,8 +22,8 @@ class Command(LocalizedCommand):
     def handle(self, *args, term: str, student: list[str], **options) -> None:
         found = Term.objects.filter(code=term).first()
         if found is None:
-            known = ", ".join(Term.objects.values_list("code", flat=True)) or "none yet"
-            raise CommandError(f"no term {term!r} (known terms: {known})")
+            known = ", ".join(Term.objects.values_list("code", flat=True)) or _("none yet")
+            raise CommandError(_("no term %(term)r (known terms: %(known)s)") % {"term": term, "known": known})
         student_ids = self._students(student) if student else None
         try:
             report = term_evaluate(term=found, student_ids=student_ids)
@@ -40,5 +41,5 @@ class Command(LocalizedCommand):
         matched = {name for _, username, student_id in rows for name in (username, student_id)}
         unknown = [name for name in dict.fromkeys(names) if name not in matched]
         if unknown:
-            raise CommandError(f"no such student: {', '.join(unknown)}; nothing was evaluated")
+            raise CommandError(_("no such student: %(names)s; nothing was evaluated") % {"names": ", ".join(unknown)})
         return sorted({user_id for user_id, _, _ in rows})

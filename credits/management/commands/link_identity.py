@@ -5,7 +5,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from accounts.models import StudentProfile, User, Verification
-from accounts.platforms import SpecError, parse_identity
+from accounts.platforms import SpecError, parse_identity, spec_message
 from accounts.services.identities import IdentityConflict, IdentityInvalid, identity_link
 from config.commands import LocalizedCommand
 from credits.forges import ForgeError
@@ -33,9 +33,11 @@ class Command(LocalizedCommand):
             raise CommandError(_("no student with student id %(id)r") % {"id": student_id}) from None
         except User.DoesNotExist:
             raise CommandError(_("no user %(name)r (--by)") % {"name": by}) from None
-        except (SpecError, IdentityConflict, IdentityInvalid) as exc:
+        except SpecError as exc:
+            raise CommandError(spec_message(exc)) from exc
+        except (IdentityConflict, IdentityInvalid) as exc:
             raise CommandError(str(exc)) from exc
-        except ForgeError as exc:
+        except ForgeError as exc:  # the forge client's own diagnostic (often the forge's words), as it wrote it
             raise CommandError(f"{identity}: {exc.message}") from exc
         queued = backfill_enqueue(linked)
         text = (_("linked %(identity)s (id %(id)s) to %(student)s; backfill enqueued") if queued

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from config.commands import LocalizedCommand
 from credits.services.registry import SHIPPED_REGISTRY, RegistryError, registry_file_parse, registry_load
@@ -19,7 +20,7 @@ class Command(LocalizedCommand):
         try:
             repositories = registry_load(entries=registry_file_parse(Path(file)))
         except RegistryError as exc:
-            raise CommandError(f"nothing loaded: {exc}") from exc
+            raise CommandError(_("nothing loaded: %(error)s") % {"error": exc}) from exc
         for repository in repositories:
             self.stdout.write(f"  {repository.spec} [{repository.tier}]")
-        self.stdout.write(f"{len(repositories)} repositories registered from {file}")
+        self.stdout.write(_("%(n)d repositories registered from %(file)s") % {"n": len(repositories), "file": file})

@@ -7,13 +7,20 @@ from pathlib import Path
 
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
-from config.commands import LocalizedCommand
+from config.commands import LocalizedCommand, decode_reason, os_reason
 from credits.models import PolicyVersion
 from credits.rules import PolicyError
 from credits.rules.document import MAX_BYTES
 from credits.selectors.policies import policy_diff
 from credits.services.policies import policy_publish, policy_validate
+
+
+def dates(start, until) -> str:
+    """A version's days as `policy list` shows them: FROM..UNTIL, or FROM..open (in the run's language)."""
+    return f"{start}..{until or pgettext('policy dates', 'open')}"
 
 
 class Command(LocalizedCommand):
@@ -41,53 +48,63 @@ class Command(LocalizedCommand):
         and its publication time in the configured time zone."""
         versions = list(PolicyVersion.objects.order_by("effective_from", "id"))
         zone = timezone.get_current_timezone_name()
-        self.stdout.write(f"version\teffective\tcourse\tpublished ({zone})\tsource")
+        self.stdout.write(_("version\teffective\tcourse\tpublished (%(zone)s)\tsource") % {"zone": zone})
+        if not versions:  # zip() below needs at least one (its follower list is one longer otherwise)
+            self.stdout.write(_("no published policy version yet"))
+            return
         for v, following in zip(versions, [*versions[1:], None], strict=True):
             ends = v.effective_until or (following.effective_from - timedelta(days=1) if following else None)
             published = timezone.localtime(v.published_at)
-            self.stdout.write(f"{v.version}\t{v.effective_from}..{ends or 'open'}\t{v.course_code}\t"
+            self.stdout.write(f"{v.version}\t{dates(v.effective_from, ends)}\t{v.course_code}\t"
                               f"{published:%Y-%m-%d %H:%M %Z}\t{v.source_name}")
 
     def _diff(self, old: str, new: str) -> None:
         versions = {v.version: v for v in PolicyVersion.objects.filter(version__in=[old, new])}
         missing = [label for label in (old, new) if label not in versions]
         if missing:
-            raise CommandError(f"no published version {', '.join(missing)}")
+            raise CommandError(_("no published version %(versions)s") % {"versions": ", ".join(missing)})
         result = policy_diff(old=versions[old], new=versions[new])
         for key, before, after in result.changes:
             self.stdout.write(f"{key}: {before!r} -> {after!r}")
         if not result.changes:
-            self.stdout.write("same settings")
+            self.stdout.write(_("same settings"))
 
     def _file(self, action: str, file: str) -> None:
         path = Path(file)
         try:
             if path.is_file() and path.stat().st_size > MAX_BYTES:  # refused unread: a policy is a few KB
-                raise CommandError(f"{file}: the document is too large (at most {MAX_BYTES} bytes)")
+                raise CommandError(_("%(file)s: the document is too large (at most %(max)d bytes)")
+                                   % {"file": file, "max": MAX_BYTES})
             text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise CommandError(f"{file}: no such file") from exc
         except UnicodeDecodeError as exc:
-            raise CommandError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-        except OSError as exc:  # a directory, no permission, an I/O error: say so, no traceback
-            raise CommandError(f"{file}: cannot read ({exc.strerror or exc})") from exc
+            raise CommandError(_("%(file)s: not UTF-8 text (%(error)s at byte %(byte)d)")
+                               % {"file": file, "error": decode_reason(exc), "byte": exc.start}) from exc
+        except OSError as exc:  # missing, a directory, no permission, an I/O error: say so, no traceback
+            raise CommandError(_("%(file)s: cannot read (%(error)s)")
+                               % {"file": file, "error": os_reason(exc)}) from exc
         try:
             if action == "validate":
                 policy = policy_validate(text=text, source=file)
                 self.stdout.write(self.style.SUCCESS(
-                    f"{file}: valid policy {policy.version} (effective from {policy.effective_from}, "
-                    f"course {policy.course.code})"))
+                    _("%(file)s: valid policy %(version)s (effective from %(day)s, course %(course)s)")
+                    % {"file": file, "version": policy.version, "day": policy.effective_from,
+                       "course": policy.course.code}))
                 return
             result = policy_publish(text=text, source=file)
         except PolicyError as exc:
+            # The parser's file:line: field: diagnostics are English by design (the rules engine has no
+            # catalogue); the checks against published versions come from the services in the run's language.
             for problem in exc.problems:
                 self.stderr.write(str(problem))
-            noun = "problem" if len(exc.problems) == 1 else "problems"
-            raise CommandError(f"{file}: refused with {len(exc.problems)} {noun}; nothing was published") from exc
+            raise CommandError(ngettext("%(file)s: refused with %(n)d problem; nothing was published",
+                                        "%(file)s: refused with %(n)d problems; nothing was published",
+                                        len(exc.problems)) % {"file": file, "n": len(exc.problems)}) from exc
         version = result.version
         if result.created:
             self.stdout.write(self.style.SUCCESS(
-                f"published policy {version.version} from {file} (id {version.id}, "
-                f"effective {version.effective_from}..{version.effective_until or 'open'})"))
+                _("published policy %(version)s from %(file)s (id %(id)s, effective %(dates)s)")
+                % {"version": version.version, "file": file, "id": version.id,
+                   "dates": dates(version.effective_from, version.effective_until)}))
         else:
-            self.stdout.write(f"{file} is already published as policy {version.version} (id {version.id})")
+            self.stdout.write(_("%(file)s is already published as policy %(version)s (id %(id)s)")
+                              % {"file": file, "version": version.version, "id": version.id})

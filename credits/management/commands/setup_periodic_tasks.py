@@ -1,12 +1,13 @@
 """manage.py setup_periodic_tasks: install the beat schedules (idempotent)."""
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from config.commands import LocalizedCommand
 
 SCHEDULES = [
-    # (name, task, every N minutes)
+    # (name, task, every N minutes); the names are the schedules' keys in the database: printed as they are.
     ("xuefen: hourly repository sync", "credits.tasks.sync_all_repositories", 60),
     ("xuefen: overdue-sync sweep", "credits.tasks.sync_overdue_repositories", 30),
     # Contributions mature days after their merge with no sync to notice: re-evaluate open terms daily.
@@ -23,8 +24,10 @@ class Command(LocalizedCommand):
 
     def handle(self, *args, **options):
         for name, task, minutes in SCHEDULES:
-            interval, _ = IntervalSchedule.objects.get_or_create(every=minutes, period=IntervalSchedule.MINUTES)
-            _, created = PeriodicTask.objects.update_or_create(
+            interval, _made = IntervalSchedule.objects.get_or_create(every=minutes, period=IntervalSchedule.MINUTES)
+            _task, created = PeriodicTask.objects.update_or_create(
                 name=name, defaults={"task": task, "interval": interval, "enabled": True}
             )
-            self.stdout.write(f"{'installed' if created else 'updated'} {name} ({task}, every {minutes} min)")
+            text = (_("installed %(name)s (%(task)s, every %(minutes)d min)") if created
+                    else _("updated %(name)s (%(task)s, every %(minutes)d min)"))
+            self.stdout.write(text % {"name": name, "task": task, "minutes": minutes})

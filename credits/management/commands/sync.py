@@ -6,9 +6,11 @@ from contextlib import contextmanager
 
 from celery import current_app
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from accounts.models import ForgeIdentity, StudentProfile
-from accounts.platforms import Platform, SpecError, parse_repository
+from accounts.platforms import Platform, SpecError, parse_repository, spec_message
 from config.commands import LocalizedCommand
 from credits.models import Repository
 from credits.services.sync import SyncReport
@@ -49,14 +51,16 @@ class Command(LocalizedCommand):
     def handle(self, *args, platform=None, repository=None, student=None, wait=False, max_wait=900.0, **options):
         jobs = self._jobs(platform, repository, student)
         if not jobs:
-            raise CommandError("nothing to sync: no matching active repository or linked identity")
+            raise CommandError(_("nothing to sync: no matching active repository or linked identity"))
         if not wait:
-            for kind, pk, _ in jobs:
+            for kind, pk, _label in jobs:
                 (sync_repository if kind == "repository" else sync_identity).delay(pk)
             if current_app.conf.task_always_eager:  # no broker: .delay() ran each one right here
-                self.stdout.write(f"ran {len(jobs)} sync{'s' if len(jobs) != 1 else ''} (no broker: in this process)")
+                self.stdout.write(ngettext("ran %(n)d sync (no broker: in this process)",
+                                           "ran %(n)d syncs (no broker: in this process)", len(jobs))
+                                  % {"n": len(jobs)})
             else:
-                self.stdout.write(f"enqueued {len(jobs)} sync task(s)")
+                self.stdout.write(_("enqueued %(n)d sync task(s)") % {"n": len(jobs)})
             return
         per_forge: dict[str, SyncReport] = {}
         failures: list[str] = []
@@ -69,7 +73,8 @@ class Command(LocalizedCommand):
                 def on_wait(what: str, seconds: float, label=label) -> None:
                     nonlocal waited
                     waited += seconds
-                    self.stdout.write(f"\n  {label}: waiting {seconds:.1f} s for {what}")
+                    self.stdout.write("\n  " + _("%(label)s: waiting %(seconds).1f s for %(what)s")
+                                      % {"label": label, "seconds": seconds, "what": what})
 
                 try:
                     report = sync_to_completion(kind=kind, pk=pk, max_wait=max_wait, on_wait=on_wait,
@@ -78,46 +83,53 @@ class Command(LocalizedCommand):
                     failures.append(f"{label}: {exc.reason}")
                     continue
                 per_forge.setdefault(label.split(":", 1)[0], SyncReport(subject="total")).merge(report)
-            self._progress(len(jobs), len(jobs), "done", final=True)
+            self._progress(len(jobs), len(jobs), pgettext("sync progress", "done"), final=True)
         for line in held:
             self.stderr.write(line)
         if waited:
-            self.stdout.write(f"waited {waited:.1f} s in all for rate limits and transient faults")
+            self.stdout.write(_("waited %(seconds).1f s in all for rate limits and transient faults")
+                              % {"seconds": waited})
         self._report(per_forge, len(jobs), failures)
 
     def _report(self, per_forge: dict[str, SyncReport], ran: int, failures: list[str]) -> None:
         """One line per forge (PRs, requests spent, budget left), then how many syncs ran."""
         for forge, total in sorted(per_forge.items()):
-            left = "unknown" if total.rate_remaining is None else total.rate_remaining
-            self.stdout.write(f"{forge:<7} PRs seen: {total.pulls_seen}  stored: {total.stored}  "
-                              f"requests spent: {total.requests_spent}  rate limit left: {left}")
-        self.stdout.write(f"ran {ran} sync{'s' if ran != 1 else ''}"
-                          f"{f', {len(failures)} failed' if failures else ''}")
+            left = pgettext("rate limit", "unknown") if total.rate_remaining is None else total.rate_remaining
+            self.stdout.write(_("%(forge)s PRs seen: %(seen)d  stored: %(stored)d  requests spent: %(spent)d  "
+                                "rate limit left: %(left)s")
+                              % {"forge": f"{forge:<7}", "seen": total.pulls_seen, "stored": total.stored,
+                                 "spent": total.requests_spent, "left": left})
         if failures:
-            raise CommandError("some syncs failed:\n  " + "\n  ".join(failures))
+            self.stdout.write(ngettext("ran %(n)d sync, %(failed)d failed", "ran %(n)d syncs, %(failed)d failed", ran)
+                              % {"n": ran, "failed": len(failures)})
+            raise CommandError(_("some syncs failed:") + "\n  " + "\n  ".join(failures))
+        self.stdout.write(ngettext("ran %(n)d sync", "ran %(n)d syncs", ran) % {"n": ran})
 
     def _jobs(self, platform, repository, student) -> list[tuple[str, int, str]]:
         if student:
             if not StudentProfile.objects.filter(student_id=student).exists():
-                raise CommandError(f"no student with student id {student!r}")
+                raise CommandError(_("no student with student id %(id)r") % {"id": student})
             identities = ForgeIdentity.objects.filter(user__student__student_id=student, unlinked_at__isnull=True)
             if platform:
                 identities = identities.filter(platform=platform)
             if not identities.exists():
-                raise CommandError(f"student {student!r} has no linked {platform or 'forge'} identity")
+                missing = (_("student %(id)r has no linked %(platform)s identity") if platform
+                           else _("student %(id)r has no linked forge identity"))
+                raise CommandError(missing % {"id": student, "platform": platform})
             return [("identity", i.pk, str(i)) for i in identities]
         repositories = Repository.objects.filter(active=True)
         if repository:
             try:
                 parsed = parse_repository(repository)
             except SpecError as exc:
-                raise CommandError(str(exc)) from exc
+                raise CommandError(spec_message(exc)) from exc
             # A numeric path is a forge id (GitLab projects are often given that way): same registry entry.
             key = ({"external_id": parsed.external_id} if parsed.external_id is not None
                    else {"path__iexact": parsed.path})
             repositories = repositories.filter(platform=parsed.platform, **key)
             if not repositories.exists():
-                raise CommandError(f"{repository} is not an active registry repository (add_repository first)")
+                raise CommandError(_("%(spec)s is not an active registry repository (add_repository first)")
+                                   % {"spec": repository})
         if platform:
             repositories = repositories.filter(platform=platform)
         return [("repository", r.pk, r.spec) for r in repositories]

@@ -24,9 +24,10 @@ def test_evaluate_credits_names_every_unknown_student_and_evaluates_nobody():
     username = identity.user.username
     with pytest.raises(CommandError) as info:
         call_command("evaluate_credits", "--term", term.code, "--student", username, "--student", "TYPO",
-                     "--student", "nobody", stdout=StringIO(), stderr=StringIO())
+                     "--student", "nobody", "--lang", "en", stdout=StringIO(), stderr=StringIO())
     assert str(info.value) == "no such student: TYPO, nobody; nothing was evaluated"
     assert not CreditRecord.objects.exists()
     out = StringIO()
-    call_command("evaluate_credits", "--term", term.code, "--student", username, stdout=out, stderr=StringIO())
+    call_command("evaluate_credits", "--term", term.code, "--student", username, "--lang", "en", stdout=out,
+                 stderr=StringIO())
     assert "(created 1)" in out.getvalue() and CreditRecord.objects.count() == 1

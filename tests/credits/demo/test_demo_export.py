@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from credits.demo.export import registrar_export
 from credits.models import ExportBatch
 from tests.credits.export_helpers import approved_record, export_term
 from tests.factories import UserFactory
+from tests.one_language import assert_one_language
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +29,23 @@ def test_the_demo_prints_the_path_of_the_batch_it_created():
     assert batch.created_by.username == "registrar"
 
 
-def test_without_approved_records_the_demo_says_nothing_was_exported():
+@pytest.mark.parametrize(("language", "nothing"), [("zh-hans", "未导出任何记录"), ("en", "nothing was exported")])
+def test_without_approved_records_the_demo_says_nothing_was_exported(language, nothing):
     export_term()
     lines: list[str] = []
-    assert registrar_export(lines.append) is None
-    assert "nothing was exported" in lines[-1] and not ExportBatch.objects.exists()
+    with translation.override(language):
+        assert registrar_export(lines.append) is None
+    assert nothing in lines[-1] and not ExportBatch.objects.exists()
+    assert_one_language("\n".join(lines), language)
+
+
+@pytest.mark.parametrize(("language", "said"), [("zh-hans", "教务处导出：2026-autumn 的批次 "),
+                                                ("en", "Registrar export: batch ")])
+def test_the_batch_line_is_in_the_runs_language(language, said):
+    UserFactory(username="registrar")
+    approved_record(term=export_term())
+    lines: list[str] = []
+    with translation.override(language):
+        registrar_export(lines.append)
+    assert lines[0].startswith(said)
+    assert_one_language("\n".join(lines), language)

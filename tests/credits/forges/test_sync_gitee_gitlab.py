@@ -156,7 +156,7 @@ def test_commands_register_and_sync_gitee_and_gitlab_by_path_or_project_id(spec,
     ForgeIdentity.objects.create(user=student().user, platform=platform, external_id=world.users["wangxm"].uid(
         platform), login="wangxm", verified_via="operator", verified_at=timezone.now())
     out = StringIO()
-    call_command("sync", "--repository", spec, "--wait", stdout=out)
+    call_command("sync", "--repository", spec, "--wait", "--lang", "en", stdout=out)
     assert "stored: 1" in out.getvalue()
     assert Contribution.objects.get().repository.spec == {"gitee": "gitee:mindspore/mindspore"}.get(
         platform, "gitlab:ai-lab/nlp/toolkit")

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from accounts.roles import Role
 from accounts.services.roles import role_grant
@@ -235,7 +236,8 @@ def test_a_new_version_cannot_take_over_a_term_with_decided_records(setup):
     term_evaluate(term=term, now=NOW)
     base = record_of(identity, term)
     approve(base)
-    with pytest.raises(PolicyError, match="term 2026-autumn already has submitted or decided records under version s1"):
+    with translation.override("en"), pytest.raises(
+            PolicyError, match="term 2026-autumn already has submitted or decided records under version s1"):
         publish(simple_policy("s2", "2026-08-20"))
     assert not PolicyVersion.objects.filter(version="s2").exists()
     assert CreditRecord.objects.get(id=base.id).policy_version.version == "s1"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from credits.models import AuditEvent, PolicyVersion
 from credits.rules import PolicyError
@@ -20,6 +21,13 @@ from credits.services.policies import (
 from .rules_helpers import DEFAULT, autumn, publish, simple_policy, spring
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Exact-message assertions are in English; the default, Chinese, is tested with `manage.py policy`."""
+    with translation.override("en"):
+        yield
 
 
 def test_publishing_stores_the_source_the_document_and_an_audit_row():
@@ -122,7 +130,7 @@ def test_policy_command_refuses_a_directory_with_a_message_naming_it(tmp_path, a
     from django.core.management import CommandError, call_command
 
     with pytest.raises(CommandError) as info:
-        call_command("policy", action, str(tmp_path), stdout=StringIO(), stderr=StringIO())
+        call_command("policy", action, str(tmp_path), "--lang", "en", stdout=StringIO(), stderr=StringIO())
     assert str(info.value).startswith(f"{tmp_path}: cannot read")
     assert not PolicyVersion.objects.exists()
 

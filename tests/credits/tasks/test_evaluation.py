@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 
 from credits.models import CreditRecord, Term
 from credits.tasks import evaluate_students, evaluate_term, evaluations_enqueue
@@ -46,7 +47,8 @@ def test_contributions_outside_every_term_enqueue_nothing(django_capture_on_comm
 @pytest.mark.django_db
 def test_evaluate_term_task_reports_a_term_without_policy_instead_of_crashing():
     term = autumn()
-    result = evaluate_term(term.id)  # the task body, run in-process
+    with translation.override("en"):  # a worker says it in LANGUAGE_CODE (Chinese); matched here in English
+        result = evaluate_term(term.id)  # the task body, run in-process
     assert "no published credit policy covers term 2026-autumn" in result["error"]
 
 
