@@ -80,10 +80,15 @@ def test_ten_percent_of_answers_failing_still_stores_exactly_the_truth_within_1_
 def test_a_whole_worker_sigkilled_three_times_loses_nothing_and_counts_nothing_twice(
         university, broker_factory, workers):
     broker_factory()
+    # Every answer takes 50 ms (a forge across the internet), so a unit spans several polls and a kill lands
+    # mid-walk; the generated university is small, and at local speed whole units finished between two polls.
+    for platform in PLATFORMS:
+        university.set_fault_rate(platform, 1.0, mix={"slow": 1}, slow_seconds=0.05)
     workers.start("doomed-0")
     fan_out()
     for n in range(3):
-        wait_for(progress_past(university, 20), timeout=60, what=f"worker {n} to be mid-sync")
+        # Beat runs all along: what a killed worker held comes back through the sweep, not only at the end.
+        wait_for(progress_past(university, 20), timeout=60, what=f"worker {n} to be mid-sync", every=sweep)
         workers.kill(f"doomed-{n}")
         workers.start(f"doomed-{n + 1}")
 
