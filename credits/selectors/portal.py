@@ -16,6 +16,7 @@ from accounts.models import ForgeIdentity
 from credits.models import Contribution, CreditLine, CreditRecord, PolicyVersion, RecordKind, RecordStatus, Term
 from credits.rules.schema import Policy
 from credits.selectors.contributions import identity_ids
+from credits.selectors.records import counted
 from credits.services.policies import applicable_version
 
 _policies: dict[str, Policy | None] = {}
@@ -97,7 +98,7 @@ class Standing:
 def standing_of(user, *, term: Term | None, policy: Policy | None) -> Standing:
     """One query for the records' totals, one for this term's record."""
     totals = CreditRecord.objects.filter(student=user).aggregate(
-        approved=Sum("credits", filter=Q(status=RecordStatus.APPROVED)),
+        approved=Sum("credits", filter=counted()),
         pending=Sum("credits", filter=Q(kind=RecordKind.EVALUATION) & ~Q(status__in=[
             RecordStatus.APPROVED, RecordStatus.REJECTED, "revoked"])),
     )

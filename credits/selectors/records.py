@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from accounts.access import records_visible_to
 from credits.models import CreditLine, CreditRecord, RecordKind, RecordStatus
+
+
+def counted(prefix: str = "") -> Q:
+    """Records whose credits count toward a student's approved total (`prefix`: the path to the records).
+
+    A revocation's negative credits cancel a record that is itself no longer approved: counting both would
+    subtract twice. It exists for the registrar's books, not for the student's total.
+    """
+    return Q(**{f"{prefix}status": RecordStatus.APPROVED}) & ~Q(**{f"{prefix}kind": RecordKind.REVOCATION})
 
 
 def own_records(viewer) -> QuerySet[CreditRecord]:
@@ -24,8 +33,5 @@ def own_records(viewer) -> QuerySet[CreditRecord]:
 
 def approved_total(viewer, student) -> Decimal:
     """All credit approved for `student` so far, as far as `viewer` may see (evaluations plus adjustments)."""
-    # A revocation's negative credits cancel a record that is itself no longer approved: counting both would
-    # subtract twice. It exists for the registrar's books, not for the student's total.
-    rows = records_visible_to(viewer).filter(student=student, status=RecordStatus.APPROVED).exclude(
-        kind=RecordKind.REVOCATION)
+    rows = records_visible_to(viewer).filter(counted(), student=student)
     return rows.aggregate(t=Sum("credits"))["t"] or Decimal(0)
