@@ -104,9 +104,11 @@ class GitHubClient(BudgetTracking):
         self._spent += cost
         lower = {k.lower(): v for k, v in (headers or {}).items()}
         remaining, limit, reset = (lower.get(f"x-ratelimit-{k}") for k in ("remaining", "limit", "reset"))
-        if remaining is not None and lower.get("x-ratelimit-resource", "core") == "core":
-            self._rate = RateStatus(int(remaining), int(limit) if limit else None, float(reset) if reset else None)
-            self._pool.record(self._token, int(remaining), float(reset) if reset else None)
+        # A garbled header is ignored (the budget stays unknown), not a crash halfway through a walk.
+        if remaining and remaining.isdigit() and lower.get("x-ratelimit-resource", "core") == "core":
+            reset_at = float(reset) if reset and reset.isdigit() else None
+            self._rate = RateStatus(int(remaining), int(limit) if limit and limit.isdigit() else None, reset_at)
+            self._pool.record(self._token, int(remaining), reset_at)
 
     def _other_token(self) -> bool:
         """Whether the pool has another token with budget (a user's own token has no alternative)."""

@@ -124,8 +124,25 @@ def token_budget_note(*, platform: str, client: ForgeClient) -> None:
     token = client.token_in_use()
     if token is not None and token not in pool_tokens(platform):
         return  # a person's own token is not the pool's business
-    reset_at = datetime.fromtimestamp(rate.reset_at, tz=UTC) if rate.reset_at else None
     TokenBudget.objects.update_or_create(
         platform=platform, fingerprint=token_fingerprint(token) if token else ANONYMOUS,
-        defaults={"remaining": max(0, rate.remaining), "limit": rate.limit, "reset_at": reset_at,
-                  "seen_at": timezone.now()})
+        defaults={"remaining": _count(rate.remaining), "limit": _count(rate.limit) if rate.limit is not None else None,
+                  "reset_at": _moment(rate.reset_at), "seen_at": timezone.now()})
+
+
+_COLUMN_MAX = 2**31 - 1  # what a PositiveIntegerField holds on every backend
+
+
+def _count(value: int) -> int:
+    """A reported count as the column holds it: a forge's absurd figure must not fail the sync that saw it."""
+    return min(max(0, int(value)), _COLUMN_MAX)
+
+
+def _moment(epoch: float | None) -> datetime | None:
+    """A reported reset time, or None when it is missing or no real date (year 10,000 and beyond)."""
+    if not epoch:
+        return None
+    try:
+        return datetime.fromtimestamp(epoch, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

@@ -6,10 +6,11 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from accounts.services.roles import role_grant
+from credits.forges.base import BudgetTracking, RateStatus
 from credits.models import TokenBudget
 from credits.models.tokens import ANONYMOUS, token_fingerprint
 from credits.selectors.tokens import service_token_states
-from credits.services.forge_tokens import service_token_add
+from credits.services.forge_tokens import service_token_add, token_budget_note
 from credits.services.sync import repository_sync
 from tests.credits.sync_helpers import link, register
 from tests.factories import UserFactory
@@ -69,3 +70,29 @@ def test_the_dashboard_shows_a_stored_tokens_budget_and_says_when_none_was_repor
     assert "up to date" in page and ">ok<" not in page  # run states in words
     chinese = client.get(reverse("sync_dashboard"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert f"剩 {forge['remaining']} / 共 {forge['limit']}" in chinese and "尚未报告" in chinese
+
+
+class _Reporting(BudgetTracking):
+    """A stand-in client that only reports a budget: what matters here is what the forge claimed."""
+
+    def __init__(self, token, rate):
+        self._token, self._rate = token, rate
+
+
+def test_absurd_budget_figures_are_stored_clamped_and_never_fail_the_sync(settings):
+    settings.FORGE_TOKENS = {**settings.FORGE_TOKENS, "github": ["ghp_pool"]}
+    token_budget_note(platform="github", client=_Reporting("ghp_pool", RateStatus(10**12, -5, 1e20)))
+    budget = TokenBudget.objects.get(platform="github", fingerprint=token_fingerprint("ghp_pool"))
+    assert (budget.remaining, budget.limit, budget.reset_at) == (2**31 - 1, 0, None)
+    token_budget_note(platform="github", client=_Reporting("ghp_someones_own", RateStatus(5, 60, None)))
+    assert TokenBudget.objects.count() == 1  # a person's own token is not recorded
+
+
+def test_garbled_github_rate_headers_leave_the_budget_unknown():
+    from credits.forges.github import client_from_settings
+
+    client = client_from_settings(pool_tokens=[])
+    client._note({"X-RateLimit-Remaining": "lots", "X-RateLimit-Limit": "5000", "X-RateLimit-Reset": "soon"})
+    assert client.rate_status().remaining is None and client.requests_spent == 1
+    client._note({"X-RateLimit-Remaining": "41", "X-RateLimit-Limit": "60", "X-RateLimit-Reset": "soon"})
+    assert (client.rate_status().remaining, client.rate_status().limit, client.rate_status().reset_at) == (41, 60, None)
