@@ -11,6 +11,8 @@ from credits.services.records_rules import approval_of, stage_of
 def next_step(record: CreditRecord, *, chinese: bool) -> str:
     """One sentence for the student about this record's next step, in the active language."""
     status = record.status
+    if record.kind == RecordKind.REVOCATION:  # approved the moment it exists; nothing for the student to do
+        return _("This cancels credit that was revoked; the registrar's next export records it.")
     if status == RecordStatus.DRAFT:
         if not record.credits:
             return _("Nothing to submit yet: no credit is due this term.")

@@ -30,6 +30,11 @@ ACTIONS = {
 SYSTEM_REASONS = {"re-evaluation": _("automatic evaluation")}
 
 
+def status_name(value: str) -> str:
+    """A record status by its name in the active language; an unknown value as stored."""
+    return RecordStatus(value).label if value in RecordStatus.values else value
+
+
 def label_lines(lines, policy, language: str) -> list:
     """The record's lines, each with `rule_name`."""
     lines = list(lines)
@@ -40,14 +45,13 @@ def label_lines(lines, policy, language: str) -> list:
 
 def label_history(events, stages: dict[str, str]) -> list:
     """Audit rows, each with `action_name`, `from_name`/`to_name` (statuses) and stage names."""
-    statuses = dict(RecordStatus.choices)
     events = list(events)
     for event in events:
         event.action_name = ACTIONS.get(event.action, event.action)
         if event.actor_id is None and event.reason in SYSTEM_REASONS:
             event.reason = SYSTEM_REASONS[event.reason]
-        event.from_name = statuses.get(event.from_status, event.from_status)
-        event.to_name = statuses.get(event.to_status, event.to_status)
+        event.from_name = status_name(event.from_status)
+        event.to_name = status_name(event.to_status)
         data = event.data or {}
         event.from_stage_name = stages.get(data.get("from_stage") or "", data.get("from_stage") or "")
         event.to_stage_name = stages.get(data.get("to_stage") or "", data.get("to_stage") or "")

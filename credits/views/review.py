@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Department
 from accounts.roles import Role, roles_of
-from credits.models import RecordStatus, Term
+from credits.models import Term
 from credits.models.records import AWAITING
 from credits.selectors import review
 from credits.services.records import record_approve_many
+from credits.views.record_labels import status_name
 from credits.views.records import client_ip
 
 PAGE_SIZE = 25
@@ -36,10 +37,6 @@ def _with_chosen(options: list[tuple[str, str]], chosen: str, label=str) -> list
     if chosen and chosen not in dict(options):
         return [*options, (chosen, label(chosen))]
     return options
-
-
-def _status_label(value: str) -> str:
-    return RecordStatus(value).label if value in RecordStatus.values else value
 
 
 @require_GET
@@ -61,15 +58,15 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     stages = review.policy_stages(chinese)
-    names = {"stage": dict(stages), "status": dict(RecordStatus.choices)}
-    counts = {facet: [(names.get(facet, {}).get(value, value), n) for value, n in rows]
-              for facet, rows in queue.counts.items()}
+    stage_names = dict(stages)
+    name = {"stage": lambda key: stage_names.get(key, key), "status": status_name}
+    counts = {facet: [(name.get(facet, str)(value), n) for value, n in rows] for facet, rows in queue.counts.items()}
     context = {
         "page": page, "queue": queue, "counts": counts, "filters": filters, "sort": sort, "decidable": decidable,
         "chinese": chinese, "query": query.urlencode(),
         "terms": Term.objects.order_by("-starts_on"), "departments": Department.objects.order_by("code"),
         "stages": _with_chosen(stages, filters["stage"]),
-        "statuses": _with_chosen([(s.value, s.label) for s in AWAITING], filters["status"], _status_label),
+        "statuses": _with_chosen([(s.value, s.label) for s in AWAITING], filters["status"], status_name),
         "overdue": {r.pk for r in page.object_list if review.overdue(r)},
     }
     return render(request, "credits/review_queue.html", context)
@@ -115,8 +112,8 @@ def review_backlog(request: HttpRequest) -> HttpResponse:
     if not roles_of(request.user) & {Role.REGISTRAR.value, Role.OPERATOR.value}:
         raise PermissionDenied
     chinese = (get_language() or "").startswith("zh")
-    stages, statuses = dict(review.policy_stages(chinese)), dict(RecordStatus.choices)
-    rows = [{**row, "stage_name": stages.get(row["stage"], row["stage"]),
-             "status_name": statuses.get(row["status"], row["status"])} for row in review.backlog()]
-    summary = [(statuses.get(status, status), n) for status, n in review.awaiting_summary().items()]
+    stages = dict(review.policy_stages(chinese))
+    rows = [{**row, "stage_name": stages.get(row["stage"], row["stage"]), "status_name": status_name(row["status"])}
+            for row in review.backlog()]
+    summary = [(status_name(status), n) for status, n in review.awaiting_summary().items()]
     return render(request, "credits/review_backlog.html", {"rows": rows, "summary": summary, "chinese": chinese})

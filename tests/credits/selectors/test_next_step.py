@@ -49,8 +49,12 @@ def test_each_status_says_what_comes_next_in_both_languages():
     assert en.startswith(f"On public notice until {ends:%Y-%m-%d}")
     notice_close(now=NOW + dt.timedelta(days=14))
     assert said(record.pk)[1].startswith("Approved: final")
+    CreditRecord.objects.filter(pk=record.pk).update(exported_at=NOW)  # booked by the registrar's batch
     record_revoke(record_id=record.pk, actor=uni.registry, reason="plagiarised", now=NOW + dt.timedelta(days=15))
     assert said(record.pk)[1].startswith("Revoked")
+    revocation = CreditRecord.objects.get(kind="revocation", adjusts=record)
+    assert said(revocation.pk) == ("此记录用于冲销已撤销的学分，将随教务处下一批导出登记。",
+                                   "This cancels credit that was revoked; the registrar's next export records it.")
 
 
 def test_a_zero_credit_draft_and_a_rejected_record():
