@@ -9,9 +9,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
-from credits.models import Contribution, SyncState
+from credits.models import Contribution, SyncState, TokenBudget
+from credits.models.tokens import token_fingerprint
 from credits.tasks import sync_all_repositories, sync_repository
 from tests.conftest import require_service, using_redis
 from tests.credits.sync_helpers import BASE, add_merged, link, register
@@ -46,6 +48,12 @@ def test_a_sync_task_runs_on_the_worker_and_stores_merged_prs(sim, celery_worker
 
     wait_for(lambda: finished(repository), what="the sync task")
     assert Contribution.objects.filter(repository=repository).count() == 121
+    # The worker left what GitHub last said of its token's budget for the operator's dashboard.
+    forge = {token_fingerprint(key.split(":", 1)[1]): budget["core"]["remaining"]
+             for key, budget in sim.state.budgets.snapshot().items()
+             if key.startswith("github:") and key.split(":", 1)[1] in settings.FORGE_TOKENS["github"]}
+    stored = dict(TokenBudget.objects.filter(platform="github").values_list("fingerprint", "remaining"))
+    assert stored and all(forge[fingerprint] == left for fingerprint, left in stored.items())
 
 
 def test_a_rate_limited_sync_is_rescheduled_at_the_reset_and_the_worker_keeps_working(sim, celery_worker, settings):
