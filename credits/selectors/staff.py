@@ -15,12 +15,16 @@ from credits.selectors.records import counted
 
 def credits_by_department(term: Term) -> list[dict]:
     """Per department: students with a record this term, approved credits and credits still under way."""
+    # Approved counts corrections as the student's total does (counted()); under way is evaluations not yet decided,
+    # so a revoked or rejected record is in neither.
+    evaluation = Q(kind=RecordKind.EVALUATION)
+    decided = [RecordStatus.APPROVED, RecordStatus.REJECTED, RecordStatus.REVOKED]
     return list(
-        CreditRecord.objects.filter(term=term, kind=RecordKind.EVALUATION)
+        CreditRecord.objects.filter(term=term).exclude(kind=RecordKind.REVOCATION)
         .values("student__student__department__code", "student__student__department__name",
                 "student__student__department__name_en")
-        .annotate(records=Count("id"), approved=Sum("credits", filter=Q(status=RecordStatus.APPROVED)),
-                  pending=Sum("credits", filter=~Q(status__in=[RecordStatus.APPROVED, RecordStatus.REJECTED])))
+        .annotate(records=Count("id", filter=evaluation), approved=Sum("credits", filter=counted()),
+                  pending=Sum("credits", filter=evaluation & ~Q(status__in=decided)))
         .order_by("student__student__department__code")
     )
 
